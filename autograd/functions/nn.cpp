@@ -1,0 +1,203 @@
+// Differentiable neural-network ops. Their backwards use the fused kernels of
+// tensor/ops/nn.h; those kernels are wrapped as differentiable ops themselves
+// where double backward is supported (softmax, log_softmax, pooling).
+#include "autograd/functions/nn.h"
+
+#include <cmath>
+
+#include "autograd/functions/elementwise.h"
+#include "autograd/functions/index.h"
+#include "autograd/functions/linalg.h"
+#include "autograd/functions/reduce.h"
+#include "autograd/functions/view.h"
+#include "autograd/record.h"
+#include "tensor/ops/copy.h"
+#include "tensor/ops/factory.h"
+
+namespace mini {
+
+namespace {
+
+// gI = y * (g - sum(g * y)), y = softmax(x)
+Tensor softmax_backward(const Tensor& g, const Tensor& y, int64_t dim) {
+  Tensor out = ops::softmax_backward(g, y, dim);
+  if (!should_record(g, y)) return out;
+  return record("softmax_backward", {g, y}, out, [g = save(g), y = save(y), dim](const GradList& gg) -> GradList {
+    const Tensor g_value = g.unpack(), y_value = y.unpack();
+    // d gI_i / d y_k = delta_ik (g_i - s) - y_i g_k, s = sum(g * y)
+    const Tensor s = sum(g_value * y_value, {dim}, true);
+    const Tensor grad_y = gg[0] * (g_value - s) - g_value * sum(gg[0] * y_value, {dim}, true);
+    return {softmax_backward(gg[0], y_value, dim), grad_y};
+  });
+}
+
+// gI = g - exp(y) * sum(g), y = log_softmax(x)
+Tensor log_softmax_backward(const Tensor& g, const Tensor& y, int64_t dim) {
+  Tensor out = ops::log_softmax_backward(g, y, dim);
+  if (!should_record(g, y)) return out;
+  return record("log_softmax_backward", {g, y}, out, [g = save(g), y = save(y), dim](const GradList& gg) -> GradList {
+    const Tensor p = exp(y.unpack());
+    const Tensor grad_g = gg[0] - sum(gg[0] * p, {dim}, true);
+    const Tensor grad_y = -(gg[0] * p * sum(g.unpack(), {dim}, true));
+    return {grad_g, grad_y};
+  });
+}
+
+// Marks gradients computed by a kernel without a differentiable backward:
+// differentiating them again raises an error instead of silently giving 0.
+Tensor once_differentiable(const char* name, Tensor grad, const std::vector<Tensor>& inputs) {
+  if (!grad.defined() || !should_record_list(inputs)) return grad;
+  return record(name, inputs, grad, [name](const GradList&) -> GradList {
+    throw ValueError(fmt::format("{}: double backward (differentiating a gradient of {}) is not implemented", name,
+                                 name));
+  });
+}
+
+// max_pool2d's gradient scatters g to the argmax positions; its adjoint gathers from them.
+Tensor max_pool2d_backward(const Tensor& g, const Tensor& indices, const Shape& input_sizes) {
+  Tensor out = ops::max_pool2d_backward(g, indices, input_sizes);
+  if (!should_record(g)) return out;
+  return record("max_pool2d_backward", {g}, out, [indices, g_sizes = g.sizes()](const GradList& gg) -> GradList {
+    const Tensor picked = gather(flatten(gg[0], 2), 2, ops::flatten(indices, 2));
+    return {reshape(picked, g_sizes)};
+  });
+}
+
+// avg_pool2d is linear, so the adjoint of its backward is the pooling itself.
+Tensor avg_pool2d_backward(const Tensor& g, const Shape& input_sizes, const ops::Pool2dOptions& options) {
+  Tensor out = ops::avg_pool2d_backward(g, input_sizes, options);
+  if (!should_record(g)) return out;
+  return record("avg_pool2d_backward", {g}, out, [options](const GradList& gg) -> GradList {
+    return {mini::avg_pool2d(gg[0], options)};
+  });
+}
+
+// (out, in): row i averages input positions [floor(i in / out), ceil((i + 1) in / out)).
+Tensor adaptive_pooling_matrix(int64_t in, int64_t out, DType dtype) {
+  Tensor matrix = ops::zeros({out, in}, {.dtype = DType::f64});
+  double* data = matrix.data<double>();
+  for (int64_t i = 0; i < out; ++i) {
+    const int64_t start = (i * in) / out, end = ((i + 1) * in + out - 1) / out;
+    for (int64_t j = start; j < end; ++j) data[i * in + j] = 1.0 / static_cast<double>(end - start);
+  }
+  return ops::to_dtype(matrix, dtype);
+}
+
+}  // namespace
+
+Tensor softmax(const Tensor& x, int64_t dim) {
+  Tensor y = ops::softmax(x, dim);
+  if (!should_record(x)) return y;
+  return record("softmax", {x}, y, [y = save_output(y), dim](const GradList& g) -> GradList {
+    return {softmax_backward(g[0], y.unpack(), dim)};
+  });
+}
+
+Tensor log_softmax(const Tensor& x, int64_t dim) {
+  Tensor y = ops::log_softmax(x, dim);
+  if (!should_record(x)) return y;
+  return record("log_softmax", {x}, y, [y = save_output(y), dim](const GradList& g) -> GradList {
+    return {log_softmax_backward(g[0], y.unpack(), dim)};
+  });
+}
+
+Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias,
+                  double eps) {
+  ops::LayerNormResult result = ops::layer_norm(x, normalized_shape, weight, bias, eps);
+  if (!should_record(x, weight, bias)) return result.out;
+  const bool weight_needed = tensor_requires_grad(weight), bias_needed = tensor_requires_grad(bias);
+  return record("layer_norm", {x, weight, bias}, result.out,
+                [x = save(x), weight = save(weight), mean = result.mean, rstd = result.rstd, normalized_shape,
+                 weight_needed, bias_needed](const GradList& g) -> GradList {
+                  const Tensor x_value = x.unpack(), weight_value = weight.unpack();
+                  ops::LayerNormGrads grads = ops::layer_norm_backward(g[0], x_value, normalized_shape, mean, rstd,
+                                                                       weight_value, weight_needed || bias_needed);
+                  const std::vector<Tensor> inputs{g[0], x_value, weight_value};
+                  return {once_differentiable("layer_norm_backward", grads.grad_x, inputs),
+                          weight_needed ? once_differentiable("layer_norm_backward", grads.grad_weight, inputs) : Tensor(),
+                          bias_needed ? once_differentiable("layer_norm_backward", grads.grad_bias, inputs) : Tensor()};
+                });
+}
+
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const ops::Conv2dOptions& options) {
+  Tensor y = ops::conv2d(x, weight, bias, options);
+  if (!should_record(x, weight, bias)) return y;
+  const bool x_needed = tensor_requires_grad(x), weight_needed = tensor_requires_grad(weight);
+  const bool bias_needed = tensor_requires_grad(bias);
+  return record("conv2d", {x, weight, bias}, y,
+                [x = weight_needed ? save(x) : SavedTensor(), weight = save(weight), x_sizes = x.sizes(), options,
+                 x_needed, weight_needed, bias_needed](const GradList& g) -> GradList {
+                  // g: (N, K, H', W')
+                  const Tensor weight_value = weight.unpack();
+                  const Tensor x_value = x.unpack();
+                  const std::vector<Tensor> inputs{g[0], x_value, weight_value};
+                  Tensor grad_x, grad_weight, grad_bias;
+                  if (x_needed) {
+                    grad_x = once_differentiable(
+                        "conv2d_backward", ops::conv2d_backward_input(g[0], weight_value, x_sizes, options), inputs);
+                  }
+                  if (weight_needed) {
+                    grad_weight = once_differentiable(
+                        "conv2d_backward", ops::conv2d_backward_weight(g[0], x_value, weight_value.sizes(), options),
+                        inputs);
+                  }
+                  if (bias_needed) grad_bias = sum(g[0], {0, 2, 3});
+                  return {grad_x, grad_weight, grad_bias};
+                });
+}
+
+Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride, int64_t padding,
+              int64_t dilation, int64_t groups) {
+  if (!should_record(x, weight, bias)) return ops::conv1d(x, weight, bias, stride, padding, dilation, groups);
+  MINI_CHECK(x.dim() == 3, "conv1d: expected input (N, C, L), got {}", shape_str(x.sizes()));
+  MINI_CHECK(weight.dim() == 3, "conv1d: expected weight (K, C/groups, k), got {}", shape_str(weight.sizes()));
+  // (N, C, L) as (N, C, 1, L): a conv2d with a 1-high kernel, so it shares conv2d's backward.
+  const ops::Conv2dOptions options{.stride = {1, stride}, .padding = {0, padding}, .dilation = {1, dilation},
+                                   .groups = groups};
+  return squeeze(mini::conv2d(unsqueeze(x, 2), unsqueeze(weight, 2), bias, options), 2);
+}
+
+std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, const ops::Pool2dOptions& options) {
+  auto [values, indices] = ops::max_pool2d(x, options);
+  if (!should_record(x)) return {values, indices};
+  Tensor recorded = record("max_pool2d", {x}, values, [indices, sizes = x.sizes()](const GradList& g) -> GradList {
+    return {max_pool2d_backward(g[0], indices, sizes)};
+  });
+  return {recorded, indices};
+}
+
+Tensor max_pool2d(const Tensor& x, const ops::Pool2dOptions& options) {
+  return max_pool2d_with_indices(x, options).first;
+}
+
+Tensor avg_pool2d(const Tensor& x, const ops::Pool2dOptions& options) {
+  Tensor y = ops::avg_pool2d(x, options);
+  if (!should_record(x)) return y;
+  return record("avg_pool2d", {x}, y, [sizes = x.sizes(), options](const GradList& g) -> GradList {
+    return {mini::avg_pool2d_backward(g[0], sizes, options)};
+  });
+}
+
+Tensor adaptive_avg_pool2d(const Tensor& x, std::pair<int64_t, int64_t> output_size) {
+  Tensor y = ops::adaptive_avg_pool2d(x, output_size);
+  if (!should_record(x)) return y;
+  const int64_t in_h = x.size(-2), in_w = x.size(-1);
+  return record("adaptive_avg_pool2d", {x}, y, [in_h, in_w, output_size](const GradList& g) -> GradList {
+    // y = rows @ x @ cols^T with rows (oh, H), cols (ow, W): grad_x = rows^T @ g @ cols
+    const Tensor rows = adaptive_pooling_matrix(in_h, output_size.first, g[0].dtype());
+    const Tensor cols = adaptive_pooling_matrix(in_w, output_size.second, g[0].dtype());
+    return {matmul(matmul(ops::t(rows), g[0]), cols)};
+  });
+}
+
+Tensor dropout(const Tensor& x, double p, bool training) {
+  MINI_CHECK(p >= 0 && p <= 1, "dropout: probability p = {} must be in [0, 1]", p);
+  if (!training || p == 0) return x;
+  if (p == 1) return x * 0.0;
+  // A constant mask: its values come from the default generator, which
+  // checkpoint rewinds to replay the same mask.
+  const Tensor keep = ops::bernoulli(x.sizes(), 1.0 - p, {.dtype = x.dtype(), .device = x.device()});
+  return x * ops::div(keep, 1.0 - p);
+}
+
+}  // namespace mini

@@ -1,0 +1,65 @@
+#pragma once
+// The CUDA caching allocator: cudaMalloc is slow (and synchronises the
+// device), so freed blocks are kept and reused.
+//
+// NOTE [ device block sizes ]: requests are rounded up to 512 bytes. Requests
+// of at most 1 MiB ("small") are carved out of 2 MiB segments; larger ones get
+// a segment of their size rounded up to 2 MiB. A cached block bigger than a
+// request is split, and the remainder stays cached (for large blocks only
+// when it is at least 1 MiB, so large segments do not fragment into slivers).
+// A freed block merges with free neighbours of its segment. Blocks are reused
+// only by the stream they were allocated on (a block freed on one stream may
+// still be read by queued work there). empty_cache() returns whole free
+// segments to the device; an allocation that fails first empties the cache
+// and retries, then throws an out-of-memory error naming requested, in-use and
+// reserved bytes.
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+#include "cuda/runtime/device_api.h"
+#include "tensor/allocator.h"
+
+MINI_CUDA_BEGIN_NAMESPACE
+
+class DeviceCachingAllocator final : public Allocator {
+ public:
+  static constexpr size_t kRoundBytes = 512;
+  static constexpr size_t kSmallLimit = size_t{1} << 20;    // 1 MiB
+  static constexpr size_t kSegmentBytes = size_t{2} << 20;  // 2 MiB
+  static constexpr size_t kLargeSplitRemainder = kSmallLimit;
+
+  explicit DeviceCachingAllocator(int device);
+  ~DeviceCachingAllocator() override;
+
+  void* allocate(size_t nbytes) override;
+  void deallocate(void* ptr, size_t nbytes) override;
+  AllocatorStats stats() const override;
+  void reset_peak() override;
+  void empty_cache() override;
+
+  // The size a request of `nbytes` takes from the cache.
+  static size_t rounded_size(size_t nbytes);
+
+ private:
+  struct Block;
+  struct BySizeThenAddress {
+    bool operator()(const Block* a, const Block* b) const;
+  };
+  using Pool = std::set<Block*, BySizeThenAddress>;
+
+  Block* take_free_block(Pool& pool, size_t size, StreamHandle stream);
+  Block* new_segment(size_t segment_bytes, bool small, StreamHandle stream, size_t requested);
+  void release_free_segments();
+
+  int device_;
+  mutable std::mutex mutex_;
+  Pool small_pool_;
+  Pool large_pool_;
+  std::unordered_map<void*, Block*> allocated_;
+  AllocatorStats stats_;
+};
+
+MINI_CUDA_END_NAMESPACE

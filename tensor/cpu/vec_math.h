@@ -1,0 +1,142 @@
+#pragma once
+// Branch-free float math that GCC vectorises inside plain loops (glibc's
+// expf/logf/tanhf are scalar calls that block vectorisation). Accurate to
+// ~1-2 ulp. Special cases are handled with selects, never branches.
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+namespace mini::cpu {
+
+// condition ? if_true : if_false through a bit mask. NOTE: GCC sinks the work
+// feeding a plain ?: into a branch, and with -ftrapping-math (the default) it
+// will not turn a branch holding float arithmetic back into a vector select.
+inline float select_f32(bool condition, float if_true, float if_false) {
+  const uint32_t mask = 0u - static_cast<uint32_t>(condition);
+  return std::bit_cast<float>((std::bit_cast<uint32_t>(if_true) & mask) | (std::bit_cast<uint32_t>(if_false) & ~mask));
+}
+
+// exp(x) for float. NOTE: x < -87 (results below about 1.6e-38, near the
+// smallest normal float) flushes to 0; a denormal result is not worth a
+// slower path for softmax and activations.
+inline float exp_f32(float x) {
+  constexpr float kLog2e = 1.44269504088896341f;
+  constexpr float kLn2Hi = 0.693359375f;
+  constexpr float kLn2Lo = -2.12194440e-4f;
+  const float clamped = std::min(std::max(x, -87.0f), 88.7f);
+  // exp(x) = 2^n * exp(r), n = round(x / ln 2), |r| <= ln 2 / 2.
+  // NOTE: rounding by adding and subtracting 1.5 * 2^23 (std::floor blocks
+  // vectorisation: GCC only vectorises it under -fno-trapping-math).
+  constexpr float kRoundMagic = 12582912.0f;
+  const float n = (clamped * kLog2e + kRoundMagic) - kRoundMagic;
+  float r = clamped - n * kLn2Hi;
+  r = r - n * kLn2Lo;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  // 2^n as two normal powers of two: n spans [-126, 128], and both 2^-126
+  // and 2^128 lie outside the normal range (2^n in one step would flush
+  // exp(-87..-86.6) to 0 and overflow near 88.7).
+  const auto exponent = static_cast<int32_t>(n);
+  const int32_t half = exponent >> 1;
+  const float scale_low = std::bit_cast<float>(static_cast<uint32_t>(half + 127) << 23);
+  const float scale_high = std::bit_cast<float>(static_cast<uint32_t>(exponent - half + 127) << 23);
+  float result = p * scale_low * scale_high;
+  result = select_f32(x > 88.72283905f, std::numeric_limits<float>::infinity(), result);
+  result = select_f32(x < -87.0f, 0.0f, result);
+  return select_f32(x != x, x, result);  // NaN in, NaN out
+}
+
+// log(x) for float (Cephes logf): x = m * 2^e with m in [sqrt(1/2), sqrt(2)),
+// log(m) by a polynomial in m - 1, so results near x = 1 keep full relative accuracy.
+inline float log_f32(float x) {
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  // Scale denormals by 2^23 so the exponent field is meaningful.
+  const bool denormal = x < std::numeric_limits<float>::min();
+  const uint32_t bits = std::bit_cast<uint32_t>(select_f32(denormal, x * 8388608.0f, x));
+  int32_t exponent = static_cast<int32_t>((bits >> 23) & 0xffu) - 126 - (denormal ? 23 : 0);
+  float m = std::bit_cast<float>((bits & 0x007fffffu) | 0x3f000000u);  // in [0.5, 1)
+  const bool below = m < 0.707106781186547524f;
+  exponent -= below ? 1 : 0;
+  m = select_f32(below, m + m - 1.0f, m - 1.0f);
+  const float e = static_cast<float>(exponent);
+  const float z = m * m;
+  float y = 7.0376836292e-2f;
+  y = y * m - 1.1514610310e-1f;
+  y = y * m + 1.1676998740e-1f;
+  y = y * m - 1.2420140846e-1f;
+  y = y * m + 1.4249322787e-1f;
+  y = y * m - 1.6668057665e-1f;
+  y = y * m + 2.0000714765e-1f;
+  y = y * m - 2.4999993993e-1f;
+  y = y * m + 3.3333331174e-1f;
+  y = y * m * z;
+  y += e * -2.12194440e-4f;  // ln 2 split in two so e * ln 2 adds no rounding error
+  y += -0.5f * z;
+  float result = m + y + e * 0.693359375f;
+  result = select_f32(x == kInf, kInf, result);
+  result = select_f32(x == 0.0f, -kInf, result);
+  result = select_f32(x < 0.0f, std::numeric_limits<float>::quiet_NaN(), result);
+  return select_f32(x != x, x, result);
+}
+
+// log(1 + x). NOTE: log_f32(1 + x) alone loses the low bits of a small x;
+// scaling by x / ((1 + x) - 1) cancels the rounding of 1 + x (Goldberg's trick).
+inline float log1p_f32(float x) {
+  const float u = 1.0f + x;
+  const float d = u - 1.0f;
+  const float result = select_f32(d == 0.0f, x, log_f32(u) * (x / d));
+  return select_f32(x == std::numeric_limits<float>::infinity(), x, result);
+}
+
+// tanh(x) for float (Cephes tanhf): a polynomial below |x| = 0.625, where
+// 1 - 2 / (exp(2|x|) + 1) would cancel, and the exp form above it.
+inline float tanh_f32(float x) {
+  const float magnitude = std::abs(x);
+  const float via_exp = std::copysign(1.0f - 2.0f / (exp_f32(2.0f * magnitude) + 1.0f), x);
+  const float z = x * x;
+  float p = -5.70498872745e-3f;
+  p = p * z + 2.06390887954e-2f;
+  p = p * z - 5.37397155531e-2f;
+  p = p * z + 1.33314422036e-1f;
+  p = p * z - 3.33332819422e-1f;
+  const float via_polynomial = p * z * x + x;
+  return select_f32(magnitude < 0.625f, via_polynomial, via_exp);  // NaN takes the exp path and stays NaN
+}
+
+// 1 / (1 + exp(-x)): exp(-x) overflows to inf for x < -88, giving 0 as it should.
+inline float sigmoid_f32(float x) { return 1.0f / (1.0f + exp_f32(-x)); }
+
+// floor, ceil and round-half-to-even for float. NOTE: std::floor & co. only
+// vectorise under -fno-trapping-math. Floats of magnitude >= 2^23 are whole
+// already (and inf/NaN pass through); copysign keeps the sign of zero results.
+inline float floor_f32(float x) {
+  const bool fractional = std::abs(x) < 8388608.0f;
+  const float safe = select_f32(fractional, x, 0.0f);  // in int32 range, so the cast is defined
+  const float truncated = static_cast<float>(static_cast<int32_t>(safe));
+  const float floored = truncated - select_f32(truncated > safe, 1.0f, 0.0f);
+  return select_f32(fractional, std::copysign(floored, x), x);
+}
+
+inline float ceil_f32(float x) {
+  const bool fractional = std::abs(x) < 8388608.0f;
+  const float safe = select_f32(fractional, x, 0.0f);
+  const float truncated = static_cast<float>(static_cast<int32_t>(safe));
+  const float ceiled = truncated + select_f32(truncated < safe, 1.0f, 0.0f);
+  return select_f32(fractional, std::copysign(ceiled, x), x);
+}
+
+inline float round_half_even_f32(float x) {
+  // Adding 2^23 leaves no fraction bits, so the FPU rounds to nearest even.
+  const float magnitude = std::abs(x);
+  const float rounded = (magnitude + 8388608.0f) - 8388608.0f;
+  return select_f32(magnitude < 8388608.0f, std::copysign(rounded, x), x);
+}
+
+}  // namespace mini::cpu
