@@ -110,10 +110,22 @@ Tensor std(const Tensor& x, const Shape& dims, bool unbiased, bool keepdim) {
 Tensor prod(const Tensor& x, const Shape& dims, bool keepdim) {
   Tensor y = ops::prod(x, dims, keepdim);
   if (!should_record(x)) return y;
-  return record("prod", {x}, y,
-                [r = Reduction(x, dims, keepdim, "prod"), x = save(x), y = save_output(y)](const GradList& g) -> GradList {
-                  return {r.expand_grad(g[0] * y.unpack()) / x.unpack()};
-                });
+  return record(
+      "prod", {x}, y,
+      [r = Reduction(x, dims, keepdim, "prod"), x = save(x), y = save_output(y)](const GradList& g) -> GradList {
+        const Tensor x_value = x.unpack();
+        const Tensor is_zero = ops::eq(x_value, 0);
+        if (!ops::any(is_zero).item<bool>()) return {r.expand_grad(g[0] * y.unpack()) / x_value};
+        // y / x is 0/0 at a zero. There the gradient is the product of the others: that of the
+        // non-zero elements if it is its slice's only zero, else 0. Elsewhere y / x still holds
+        // (y is 0 when another element is), computed with the zeros replaced by 1 to avoid the NaN.
+        // NOTE: in a slice with two or more zeros the zeros' gradient is a constant 0, so its
+        // derivative (double backward) is 0 where PyTorch gives the product of the rest.
+        const Tensor nonzero_x = where(is_zero, 1.0, x_value);
+        const Tensor zero_count = ops::sum(ops::to_dtype(is_zero, x_value.dtype()), r.dims, /*keepdim=*/true);
+        const Tensor at_zero = where(ops::eq(zero_count, 1), prod(nonzero_x, r.dims, /*keepdim=*/true), 0.0);
+        return {r.expand_grad(g[0]) * where(is_zero, at_zero, r.unsqueeze_grad(y.unpack()) / nonzero_x)};
+      });
 }
 
 namespace {

@@ -52,7 +52,8 @@ void CudaBackend::im2col(const Tensor& columns, const Tensor& input, const ConvG
   if (columns.numel() == 0) return;
   uint64_t pad_bits = 0;
   dispatch(input.dtype(), [&]<typename T>() {
-    const T pad = pad_value.is_floating() ? cpu::convert<T>(pad_value.to_double()) : cpu::convert<T>(pad_value.to_int());
+    const T pad =
+        pad_value.is_floating() ? cpu::convert<T>(pad_value.to_double()) : cpu::convert<T>(pad_value.to_int());
     std::memcpy(&pad_bits, &pad, sizeof(T));
   });
   launch_im2col(kind_of(input), conv_shape(input, geometry), columns.data_ptr(), input.data_ptr(), pad_bits, stream());
@@ -73,8 +74,8 @@ void CudaBackend::col2im(const Tensor& input_grad, const Tensor& columns, const 
 
 void CudaBackend::conv2d(const Tensor& out, const Tensor& input, const Tensor& weight, const ConvGeometry& geometry,
                          int64_t groups) {
-  MINI_ASSERT(input.dim() == 4 && weight.dim() == 4 && out.dim() == 4 && groups >= 1 &&
-                  input.size(1) % groups == 0 && weight.size(0) % groups == 0,
+  MINI_ASSERT(input.dim() == 4 && weight.dim() == 4 && out.dim() == 4 && groups >= 1 && input.size(1) % groups == 0 &&
+                  weight.size(0) % groups == 0,
               "cuda conv2d: input {} weight {} out {} groups {}", shape_str(input.sizes()), shape_str(weight.sizes()),
               shape_str(out.sizes()), groups);
   MINI_CHECK(is_floating(out.dtype()), "conv2d: expected a floating-point tensor, got {}", out.dtype());
@@ -104,9 +105,9 @@ void CudaBackend::conv2d(const Tensor& out, const Tensor& input, const Tensor& w
                                        {0, group_kernels * group_window, group_window, 1}, w.offset());
     const Tensor rhs = ops::as_strided(columns, {count, groups, group_window, positions},
                                        {groups * group_window * positions, group_window * positions, positions, 1}, 0);
-    const Tensor product = ops::as_strided(target, {count, groups, group_kernels, positions},
-                                           {kernels * positions, group_kernels * positions, positions, 1},
-                                           target.offset());
+    const Tensor product =
+        ops::as_strided(target, {count, groups, group_kernels, positions},
+                        {kernels * positions, group_kernels * positions, positions, 1}, target.offset());
     matmul(product, lhs, rhs);
   }
 }

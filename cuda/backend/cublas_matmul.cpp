@@ -90,7 +90,8 @@ bool cublas_matmul(int device, ScalarKind kind, const MatmulGeometry& g, void* c
       data_type = CUDA_R_16BF;
       compute = CUBLAS_COMPUTE_32F;
       break;
-    default: return false;
+    default:
+      return false;
   }
   if (g.batch.rank > 1 || g.k == 0) return false;
   if (!fits_int(g.m) || !fits_int(g.n) || !fits_int(g.k) || !fits_int(g.batch.numel)) return false;
@@ -109,11 +110,10 @@ bool cublas_matmul(int device, ScalarKind kind, const MatmulGeometry& g, void* c
   const double one_d = 1, zero_d = 0;
   const void* alpha = compute == CUBLAS_COMPUTE_64F ? static_cast<const void*>(&one_d) : &one_f;
   const void* beta = compute == CUBLAS_COMPUTE_64F ? static_cast<const void*>(&zero_d) : &zero_f;
-  check(cublasGemmStridedBatchedEx(handle, first.op, second.op, static_cast<int>(g.n), static_cast<int>(g.m),
-                                   static_cast<int>(g.k), alpha, b, data_type, static_cast<int>(first.ld), b_batch, a,
-                                   data_type, static_cast<int>(second.ld), a_batch, beta, c, data_type,
-                                   static_cast<int>(c_row), c_batch, static_cast<int>(g.batch.numel), compute,
-                                   CUBLAS_GEMM_DEFAULT),
+  check(cublasGemmStridedBatchedEx(
+            handle, first.op, second.op, static_cast<int>(g.n), static_cast<int>(g.m), static_cast<int>(g.k), alpha, b,
+            data_type, static_cast<int>(first.ld), b_batch, a, data_type, static_cast<int>(second.ld), a_batch, beta, c,
+            data_type, static_cast<int>(c_row), c_batch, static_cast<int>(g.batch.numel), compute, CUBLAS_GEMM_DEFAULT),
         "cublasGemmStridedBatchedEx");
   return true;
 }

@@ -35,8 +35,7 @@ class CudaBackend final : public Backend {
   void where(const Tensor& dst, const Tensor& cond, const Tensor& a, const Tensor& b) override;
 
   void reduce(ReduceOp op, const Tensor& dst, const Tensor& src) override;
-  void arg_reduce(ArgReduceOp op, const Tensor& values, const Tensor& indices, const Tensor& src,
-                  int64_t dim) override;
+  void arg_reduce(ArgReduceOp op, const Tensor& values, const Tensor& indices, const Tensor& src, int64_t dim) override;
 
   void matmul(const Tensor& dst, const Tensor& a, const Tensor& b) override;
   void im2col(const Tensor& columns, const Tensor& input, const ConvGeometry& geometry, Scalar pad_value) override;

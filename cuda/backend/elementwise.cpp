@@ -31,8 +31,10 @@ bool integer_unary_op(UnaryOp op) {
     case UnaryOp::ceil:
     case UnaryOp::round:
     case UnaryOp::clamp:
-    case UnaryOp::pow_scalar: return true;
-    default: return false;
+    case UnaryOp::pow_scalar:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -44,8 +46,10 @@ bool integer_binary_op(BinaryOp op) {
     case BinaryOp::maximum:
     case BinaryOp::minimum:
     case BinaryOp::pow:
-    case BinaryOp::remainder: return true;
-    default: return false;
+    case BinaryOp::remainder:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -97,10 +101,10 @@ void CudaBackend::binary(BinaryOp op, const Tensor& dst, const Tensor& a, const 
   MINI_ASSERT(dst.dtype() == a.dtype(), "cuda binary: output dtype {} differs from the operands' {}", dst.dtype(),
               a.dtype());
   const DType dtype = a.dtype();
-  const bool defined = is_floating(dtype) ||
-                       (dtype == DType::b8 ? op == BinaryOp::add || op == BinaryOp::mul || op == BinaryOp::maximum ||
-                                                 op == BinaryOp::minimum
-                                           : integer_binary_op(op));
+  const bool defined =
+      is_floating(dtype) || (dtype == DType::b8 ? op == BinaryOp::add || op == BinaryOp::mul ||
+                                                      op == BinaryOp::maximum || op == BinaryOp::minimum
+                                                : integer_binary_op(op));
   if (!defined) {
     throw InternalError(fmt::format("cuda binary: op {} is not defined for {}", static_cast<int>(op), dtype));
   }

@@ -59,8 +59,8 @@ void CudaBackend::gather(const Tensor& dst, const Tensor& src, int64_t dim, cons
 
 void CudaBackend::scatter(const Tensor& dst, int64_t dim, const Tensor& index, const Tensor& src, ScatterMode mode) {
   if (index.numel() == 0) return;
-  launch_scatter(kind_of(dst), mode == ScatterMode::add, index_geometry(index, dim, &dst, &src, &index),
-                 dst.data_ptr(), src.data_ptr(), index_data(index), stream());
+  launch_scatter(kind_of(dst), mode == ScatterMode::add, index_geometry(index, dim, &dst, &src, &index), dst.data_ptr(),
+                 src.data_ptr(), index_data(index), stream());
 }
 
 // Counts per chunk on the device, an exclusive scan of the (few) counts on

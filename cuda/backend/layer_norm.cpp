@@ -52,8 +52,8 @@ void CudaBackend::layer_norm_backward(const Tensor& grad_x, const Tensor& grad_w
   const Tensor gb = output_buffer(*this, grad_bias);
   launch_layer_norm_backward(kind_of(x), go.data_ptr(), in.data_ptr(), mean.data_ptr(), rows > 0 ? mean.stride(0) : 1,
                              rstd.data_ptr(), rows > 0 ? rstd.stride(0) : 1, data_or_null(w), gx.data_ptr(),
-                             gw.defined() ? gw.data_ptr() : nullptr, gb.defined() ? gb.data_ptr() : nullptr, rows,
-                             cols, stream());
+                             gw.defined() ? gw.data_ptr() : nullptr, gb.defined() ? gb.data_ptr() : nullptr, rows, cols,
+                             stream());
   if (!gx.is_same(grad_x)) copy(grad_x, gx);
   if (gw.defined() && !gw.is_same(grad_weight)) copy(grad_weight, gw);
   if (gb.defined() && !gb.is_same(grad_bias)) copy(grad_bias, gb);

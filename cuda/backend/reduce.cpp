@@ -28,8 +28,8 @@ Strided<N> group_geometry(std::vector<int64_t> dims, const Tensor& src, const Te
       if constexpr (N > 1) g.strides[N - 1][rank - 1] = dst->strides()[d];
       continue;
     }
-    MINI_CHECK(rank < kMaxDims, "cuda reduce: {} has more than {} dims that cannot be merged",
-               shape_str(src.sizes()), kMaxDims);
+    MINI_CHECK(rank < kMaxDims, "cuda reduce: {} has more than {} dims that cannot be merged", shape_str(src.sizes()),
+               kMaxDims);
     g.sizes[rank] = size;
     g.strides[0][rank] = src.strides()[d];
     if constexpr (N > 1) g.strides[N - 1][rank] = dst->strides()[d];

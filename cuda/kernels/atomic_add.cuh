@@ -25,7 +25,8 @@ MINI_DEVICE_INLINE void atomic_add(T* address, compute_t<T> value) {
     do {
       assumed = old;
       T element;
-      const auto element_bits = static_cast<std::conditional_t<sizeof(T) == 2, uint16_t, uint8_t>>((assumed & mask) >> shift);
+      const auto element_bits =
+          static_cast<std::conditional_t<sizeof(T) == 2, uint16_t, uint8_t>>((assumed & mask) >> shift);
       memcpy(&element, &element_bits, sizeof(T));
       const T sum = convert<T>(static_cast<compute_t<T>>(load(element) + value));
       std::conditional_t<sizeof(T) == 2, uint16_t, uint8_t> sum_bits;

@@ -10,7 +10,6 @@
 
 MINI_CUDA_BEGIN_NAMESPACE
 
-
 template <typename T>
 __global__ void im2col_kernel(ConvShape s, T* columns, const T* input, T pad_value) {
   const int64_t positions = s.out_h * s.out_w;
@@ -24,9 +23,10 @@ __global__ void im2col_kernel(ConvShape s, T* columns, const T* input, T pad_val
     const int64_t iy = oy * s.stride_h - s.pad_h + ki * s.dilation_h;
     const int64_t ix = ox * s.stride_w - s.pad_w + kj * s.dilation_w;
     const bool inside = iy >= 0 && iy < s.in_h && ix >= 0 && ix < s.in_w;
-    columns[i] = inside ? input[n * s.input_strides[0] + c * s.input_strides[1] + iy * s.input_strides[2] +
-                                ix * s.input_strides[3]]
-                        : pad_value;
+    columns[i] =
+        inside
+            ? input[n * s.input_strides[0] + c * s.input_strides[1] + iy * s.input_strides[2] + ix * s.input_strides[3]]
+            : pad_value;
   }
 }
 
@@ -37,8 +37,8 @@ __global__ void col2im_kernel(ConvShape s, T* input_grad, const T* columns) {
   for (int64_t i = global_thread_index(); i < total; i += grid_thread_count()) {
     const int64_t x = i % s.in_w, y = i / s.in_w % s.in_h, plane = i / (s.in_w * s.in_h);
     const int64_t c = plane % s.channels, n = plane / s.channels;
-    T* target = input_grad + n * s.input_strides[0] + c * s.input_strides[1] + y * s.input_strides[2] +
-                x * s.input_strides[3];
+    T* target =
+        input_grad + n * s.input_strides[0] + c * s.input_strides[1] + y * s.input_strides[2] + x * s.input_strides[3];
     compute_t<T> acc = load(*target);
     for (int64_t ki = 0; ki < s.kernel_h; ++ki) {
       const int64_t oy_scaled = y + s.pad_h - ki * s.dilation_h;

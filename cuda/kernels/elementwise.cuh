@@ -53,36 +53,58 @@ template <typename C>
 MINI_DEVICE_INLINE C floating_unary(const UnaryArgs& args, C x) {
   const C zero = 0, one = 1, half = 0.5;
   switch (args.op) {
-    case UnaryCode::neg: return -x;
-    case UnaryCode::abs: return m_fabs(x);
-    case UnaryCode::sign: return static_cast<C>((zero < x) - (x < zero));  // sign(NaN) = 0, as PyTorch
-    case UnaryCode::exp: return m_exp(x);
-    case UnaryCode::log: return m_log(x);
-    case UnaryCode::log1p: return m_log1p(x);
-    case UnaryCode::expm1: return m_expm1(x);
-    case UnaryCode::sqrt: return m_sqrt(x);
-    case UnaryCode::rsqrt: return one / m_sqrt(x);
-    case UnaryCode::sin: return m_sin(x);
-    case UnaryCode::cos: return m_cos(x);
-    case UnaryCode::tanh: return m_tanh(x);
-    case UnaryCode::sigmoid: return m_sigmoid(x);
-    case UnaryCode::relu: return x < zero ? zero : x;  // NaN passes through
+    case UnaryCode::neg:
+      return -x;
+    case UnaryCode::abs:
+      return m_fabs(x);
+    case UnaryCode::sign:
+      return static_cast<C>((zero < x) - (x < zero));  // sign(NaN) = 0, as PyTorch
+    case UnaryCode::exp:
+      return m_exp(x);
+    case UnaryCode::log:
+      return m_log(x);
+    case UnaryCode::log1p:
+      return m_log1p(x);
+    case UnaryCode::expm1:
+      return m_expm1(x);
+    case UnaryCode::sqrt:
+      return m_sqrt(x);
+    case UnaryCode::rsqrt:
+      return one / m_sqrt(x);
+    case UnaryCode::sin:
+      return m_sin(x);
+    case UnaryCode::cos:
+      return m_cos(x);
+    case UnaryCode::tanh:
+      return m_tanh(x);
+    case UnaryCode::sigmoid:
+      return m_sigmoid(x);
+    case UnaryCode::relu:
+      return x < zero ? zero : x;  // NaN passes through
     case UnaryCode::gelu_tanh:
       // x * sigmoid(2z) == 0.5 x (1 + tanh z) without cancellation for negative x.
       return x * m_sigmoid(C(1.5957691216057308) * (x + C(0.044715) * x * x * x));
-    case UnaryCode::gelu_erf: return half * x * m_erfc(-x * C(0.7071067811865476));
-    case UnaryCode::silu: return x * m_sigmoid(x);
+    case UnaryCode::gelu_erf:
+      return half * x * m_erfc(-x * C(0.7071067811865476));
+    case UnaryCode::silu:
+      return x * m_sigmoid(x);
     case UnaryCode::softplus: {
       const C beta = static_cast<C>(args.a), threshold = static_cast<C>(args.b);
       const C scaled = x * beta;
       return scaled > threshold ? x : m_log1p(m_exp(scaled)) / beta;
     }
-    case UnaryCode::floor: return m_floor(x);
-    case UnaryCode::ceil: return m_ceil(x);
-    case UnaryCode::round: return m_round_even(x);
-    case UnaryCode::reciprocal: return one / x;
-    case UnaryCode::square: return x * x;
-    case UnaryCode::erf: return m_erf(x);
+    case UnaryCode::floor:
+      return m_floor(x);
+    case UnaryCode::ceil:
+      return m_ceil(x);
+    case UnaryCode::round:
+      return m_round_even(x);
+    case UnaryCode::reciprocal:
+      return one / x;
+    case UnaryCode::square:
+      return x * x;
+    case UnaryCode::erf:
+      return m_erf(x);
     case UnaryCode::clamp: {
       const C low = static_cast<C>(args.a), high = static_cast<C>(args.b);
       const C raised = x < low ? low : x;
@@ -101,8 +123,10 @@ MINI_DEVICE_INLINE C floating_unary(const UnaryArgs& args, C x) {
       if (e == -0.5) return one / m_sqrt(x);
       return m_pow(x, static_cast<C>(e));
     }
-    case UnaryCode::leaky_relu: return x < zero ? x * static_cast<C>(args.a) : x;
-    case UnaryCode::logical_not: break;
+    case UnaryCode::leaky_relu:
+      return x < zero ? x * static_cast<C>(args.a) : x;
+    case UnaryCode::logical_not:
+      break;
   }
   return x;
 }
@@ -123,11 +147,16 @@ template <typename T>
 MINI_DEVICE_INLINE T integer_unary(const UnaryArgs& args, T x) {
   using U = std::make_unsigned_t<T>;
   switch (args.op) {
-    case UnaryCode::neg: return static_cast<T>(U(0) - static_cast<U>(x));
-    case UnaryCode::abs: return is_negative(x) ? static_cast<T>(U(0) - static_cast<U>(x)) : x;
-    case UnaryCode::sign: return static_cast<T>((T(0) < x) - is_negative(x));
-    case UnaryCode::relu: return is_negative(x) ? T(0) : x;
-    case UnaryCode::square: return static_cast<T>(static_cast<U>(x) * static_cast<U>(x));
+    case UnaryCode::neg:
+      return static_cast<T>(U(0) - static_cast<U>(x));
+    case UnaryCode::abs:
+      return is_negative(x) ? static_cast<T>(U(0) - static_cast<U>(x)) : x;
+    case UnaryCode::sign:
+      return static_cast<T>((T(0) < x) - is_negative(x));
+    case UnaryCode::relu:
+      return is_negative(x) ? T(0) : x;
+    case UnaryCode::square:
+      return static_cast<T>(static_cast<U>(x) * static_cast<U>(x));
     case UnaryCode::clamp: {
       const T low = static_cast<T>(args.integer_low), high = static_cast<T>(args.integer_high);
       const T raised = x < low ? low : x;
@@ -141,7 +170,8 @@ MINI_DEVICE_INLINE T integer_unary(const UnaryArgs& args, T x) {
       }
       return static_cast<T>(result);
     }
-    default: return x;  // floor, ceil, round: integers are already whole
+    default:
+      return x;  // floor, ceil, round: integers are already whole
   }
 }
 
@@ -170,16 +200,26 @@ __global__ void logical_not_kernel(Strided<2> g, bool* dst, const T* src) {
 template <typename C>
 MINI_DEVICE_INLINE bool boolean_binary(BinaryCode op, C x, C y) {
   switch (op) {
-    case BinaryCode::eq: return x == y;
-    case BinaryCode::ne: return x != y;
-    case BinaryCode::lt: return x < y;
-    case BinaryCode::le: return x <= y;
-    case BinaryCode::gt: return x > y;
-    case BinaryCode::ge: return x >= y;
-    case BinaryCode::logical_and: return (x != C(0)) && (y != C(0));
-    case BinaryCode::logical_or: return (x != C(0)) || (y != C(0));
-    case BinaryCode::logical_xor: return (x != C(0)) != (y != C(0));
-    default: return false;
+    case BinaryCode::eq:
+      return x == y;
+    case BinaryCode::ne:
+      return x != y;
+    case BinaryCode::lt:
+      return x < y;
+    case BinaryCode::le:
+      return x <= y;
+    case BinaryCode::gt:
+      return x > y;
+    case BinaryCode::ge:
+      return x >= y;
+    case BinaryCode::logical_and:
+      return (x != C(0)) && (y != C(0));
+    case BinaryCode::logical_or:
+      return (x != C(0)) || (y != C(0));
+    case BinaryCode::logical_xor:
+      return (x != C(0)) != (y != C(0));
+    default:
+      return false;
   }
 }
 
@@ -187,21 +227,31 @@ template <typename C>
 MINI_DEVICE_INLINE C floating_binary(BinaryCode op, C x, C y) {
   const C zero = 0, one = 1, half = 0.5;
   switch (op) {
-    case BinaryCode::add: return x + y;
-    case BinaryCode::sub: return x - y;
-    case BinaryCode::mul: return x * y;
-    case BinaryCode::div: return x / y;
-    case BinaryCode::pow: return m_pow(x, y);
+    case BinaryCode::add:
+      return x + y;
+    case BinaryCode::sub:
+      return x - y;
+    case BinaryCode::mul:
+      return x * y;
+    case BinaryCode::div:
+      return x / y;
+    case BinaryCode::pow:
+      return m_pow(x, y);
     // NaN in either operand gives NaN, as torch.maximum/minimum.
-    case BinaryCode::maximum: return x != x ? x : y != y ? y : x > y ? x : y;
-    case BinaryCode::minimum: return x != x ? x : y != y ? y : x < y ? x : y;
+    case BinaryCode::maximum:
+      return x != x ? x : y != y ? y : x > y ? x : y;
+    case BinaryCode::minimum:
+      return x != x ? x : y != y ? y : x < y ? x : y;
     case BinaryCode::remainder: {
       const C mod = m_fmod(x, y);  // Python's rule: the result takes the divisor's sign
       return mod != zero && ((y < zero) != (mod < zero)) ? mod + y : mod;
     }
-    case BinaryCode::relu_backward: return y <= zero ? zero : x;  // (grad, x); NaN x passes grad
-    case BinaryCode::sigmoid_backward: return x * y * (one - y);  // (grad, y)
-    case BinaryCode::tanh_backward: return x * (one - y * y);     // (grad, y)
+    case BinaryCode::relu_backward:
+      return y <= zero ? zero : x;  // (grad, x); NaN x passes grad
+    case BinaryCode::sigmoid_backward:
+      return x * y * (one - y);  // (grad, y)
+    case BinaryCode::tanh_backward:
+      return x * (one - y * y);  // (grad, y)
     case BinaryCode::gelu_tanh_backward: {
       const C k = C(0.7978845608028654), coefficient = C(0.044715);
       const C t = m_tanh(k * (y + coefficient * y * y * y));
@@ -217,7 +267,8 @@ MINI_DEVICE_INLINE C floating_binary(BinaryCode op, C x, C y) {
       const C s = m_sigmoid(y);
       return x * s * (one + y * (one - s));
     }
-    default: return zero;
+    default:
+      return zero;
   }
 }
 
@@ -226,11 +277,16 @@ template <typename T>
 MINI_DEVICE_INLINE T integer_binary(BinaryCode op, T x, T y, int* divided_by_zero) {
   using U = std::make_unsigned_t<T>;
   switch (op) {
-    case BinaryCode::add: return static_cast<T>(static_cast<U>(x) + static_cast<U>(y));
-    case BinaryCode::sub: return static_cast<T>(static_cast<U>(x) - static_cast<U>(y));
-    case BinaryCode::mul: return static_cast<T>(static_cast<U>(x) * static_cast<U>(y));
-    case BinaryCode::maximum: return x > y ? x : y;
-    case BinaryCode::minimum: return x < y ? x : y;
+    case BinaryCode::add:
+      return static_cast<T>(static_cast<U>(x) + static_cast<U>(y));
+    case BinaryCode::sub:
+      return static_cast<T>(static_cast<U>(x) - static_cast<U>(y));
+    case BinaryCode::mul:
+      return static_cast<T>(static_cast<U>(x) * static_cast<U>(y));
+    case BinaryCode::maximum:
+      return x > y ? x : y;
+    case BinaryCode::minimum:
+      return x < y ? x : y;
     case BinaryCode::pow: {
       if constexpr (std::is_signed_v<T>) {
         // A negative exponent truncates 1 / x^|y| toward zero, as PyTorch's integer pow.
@@ -256,7 +312,8 @@ MINI_DEVICE_INLINE T integer_binary(BinaryCode op, T x, T y, int* divided_by_zer
         return static_cast<T>(x % y);
       }
     }
-    default: return T(0);
+    default:
+      return T(0);
   }
 }
 

@@ -17,7 +17,6 @@
 
 MINI_CUDA_BEGIN_NAMESPACE
 
-
 inline constexpr int kGemmTile = 64;
 inline constexpr int kGemmDepth = 16;
 inline constexpr int kGemmThreads = 256;
@@ -47,9 +46,8 @@ __global__ void __launch_bounds__(kGemmThreads) gemm_kernel(MatmulGeometry g, T*
       for (int e = static_cast<int>(threadIdx.x); e < kGemmTile * kGemmDepth; e += kGemmThreads) {
         const int kk = e / kGemmTile, col = e % kGemmTile;
         const int64_t depth = k0 + kk, column = col0 + col;
-        b_tile[kk][col] = depth < g.k && column < g.n
-                              ? static_cast<Acc>(load(b_base[depth * g.b_row + column * g.b_col]))
-                              : Acc(0);
+        b_tile[kk][col] =
+            depth < g.k && column < g.n ? static_cast<Acc>(load(b_base[depth * g.b_row + column * g.b_col])) : Acc(0);
       }
       __syncthreads();
       for (int kk = 0; kk < kGemmDepth; ++kk) {

@@ -13,7 +13,6 @@
 
 MINI_CUDA_BEGIN_NAMESPACE
 
-
 template <int N>
 struct Offsets {
   int64_t at[N];
@@ -38,9 +37,7 @@ MINI_KERNEL_INLINE Offsets<N> offsets_of(const Strided<N>& g, int64_t flat) {
 
 // Grid-stride loops: the grid is capped (see launch geometry in the
 // launchers), so each thread may handle several elements.
-MINI_DEVICE_INLINE int64_t global_thread_index() {
-  return static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-}
+MINI_DEVICE_INLINE int64_t global_thread_index() { return static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; }
 MINI_DEVICE_INLINE int64_t grid_thread_count() { return static_cast<int64_t>(gridDim.x) * blockDim.x; }
 
 MINI_CUDA_END_NAMESPACE

@@ -10,7 +10,6 @@
 
 MINI_CUDA_BEGIN_NAMESPACE
 
-
 // Offsets of flat position `flat` in sizes; the coordinate along dim is returned too.
 struct IndexPosition {
   int64_t dst, src, index, along_dim;
@@ -39,7 +38,8 @@ __global__ void index_select_kernel(IndexGeometry g, int64_t index_stride, Bits*
                                     const int64_t* index) {
   for (int64_t i = global_thread_index(); i < g.numel; i += grid_thread_count()) {
     const IndexPosition p = position_of(g, i);
-    dst[p.dst + p.along_dim * g.dst_strides[g.dim]] = src[p.src + index[p.along_dim * index_stride] * g.src_strides[g.dim]];
+    dst[p.dst + p.along_dim * g.dst_strides[g.dim]] =
+        src[p.src + index[p.along_dim * index_stride] * g.src_strides[g.dim]];
   }
 }
 
@@ -67,7 +67,8 @@ template <typename T>
 __global__ void scatter_add_kernel(IndexGeometry g, T* dst, const T* src, const int64_t* index) {
   for (int64_t i = global_thread_index(); i < g.numel; i += grid_thread_count()) {
     const IndexPosition p = position_of(g, i);
-    atomic_add(dst + p.dst + index[p.index] * g.dst_strides[g.dim], load(src[p.src + p.along_dim * g.src_strides[g.dim]]));
+    atomic_add(dst + p.dst + index[p.index] * g.dst_strides[g.dim],
+               load(src[p.src + p.along_dim * g.src_strides[g.dim]]));
   }
 }
 
@@ -105,7 +106,6 @@ __global__ void scatter_assign_kernel(IndexGeometry g, Bits* dst, const Bits* sr
 inline constexpr int kNonzeroThreads = 256;
 inline constexpr int64_t kNonzeroChunk = 16 * kNonzeroThreads;
 
-
 __global__ static void nonzero_count_kernel(const bool* mask, int64_t numel, int64_t* chunk_counts) {
   const int64_t begin = static_cast<int64_t>(blockIdx.x) * kNonzeroChunk;
   const int64_t end = begin + kNonzeroChunk < numel ? begin + kNonzeroChunk : numel;
@@ -115,8 +115,8 @@ __global__ static void nonzero_count_kernel(const bool* mask, int64_t numel, int
   if (threadIdx.x == 0) chunk_counts[blockIdx.x] = count;
 }
 
-__global__ static void nonzero_write_kernel(const bool* mask, int64_t numel, const int64_t* chunk_offsets, Unravel shape,
-                                            int64_t* rows) {
+__global__ static void nonzero_write_kernel(const bool* mask, int64_t numel, const int64_t* chunk_offsets,
+                                            Unravel shape, int64_t* rows) {
   __shared__ int64_t warp_counts[kNonzeroThreads / 32];
   const int64_t begin = static_cast<int64_t>(blockIdx.x) * kNonzeroChunk;
   const unsigned lane = threadIdx.x % 32, warp = threadIdx.x / 32;

@@ -9,8 +9,8 @@
 
 MINI_CUDA_BEGIN_NAMESPACE
 
-#define MINI_UNARY_MATH(name, float_fn, double_fn)                       \
-  MINI_KERNEL_INLINE float name(float x) { return float_fn(x); }        \
+#define MINI_UNARY_MATH(name, float_fn, double_fn)               \
+  MINI_KERNEL_INLINE float name(float x) { return float_fn(x); } \
   MINI_KERNEL_INLINE double name(double x) { return double_fn(x); }
 
 MINI_UNARY_MATH(m_exp, expf, exp)

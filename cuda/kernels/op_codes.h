@@ -9,6 +9,8 @@
 
 MINI_CUDA_BEGIN_NAMESPACE
 
+// Laid out as in tensor/backend.h, for comparison.
+// clang-format off
 enum class ScalarKind : uint8_t { f32, f64, f16, bf16, i32, i64, b8, u8 };
 
 enum class UnaryCode : uint8_t {
@@ -24,5 +26,6 @@ enum class BinaryCode : uint8_t {
 };
 
 enum class ReduceCode : uint8_t { sum, prod, max, min, all, any };
+// clang-format on
 
 MINI_CUDA_END_NAMESPACE

@@ -22,9 +22,9 @@ struct Strided {
 
 struct UnaryArgs {
   UnaryCode op;
-  double a;  // clamp min, pow exponent, leaky slope, softplus beta
-  double b;  // clamp max, softplus threshold
-  int64_t integer_low;   // integer clamp bounds, saturated to the dtype's range by the host
+  double a;             // clamp min, pow exponent, leaky slope, softplus beta
+  double b;             // clamp max, softplus threshold
+  int64_t integer_low;  // integer clamp bounds, saturated to the dtype's range by the host
   int64_t integer_high;
 };
 
@@ -37,7 +37,7 @@ struct ReduceGeometry {
 struct MatmulGeometry {
   int64_t m, n, k;
   int64_t a_row, a_col, b_row, b_col, c_row, c_col;  // element strides
-  Strided<3> batch;  // (c, a, b) offsets per batch entry; numel >= 1
+  Strided<3> batch;                                  // (c, a, b) offsets per batch entry; numel >= 1
 };
 
 struct ConvShape {

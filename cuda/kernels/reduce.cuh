@@ -21,7 +21,6 @@
 
 MINI_CUDA_BEGIN_NAMESPACE
 
-
 template <typename T>
 using floating_product_t = std::conditional_t<std::is_same_v<T, double>, double, float>;
 
@@ -188,7 +187,8 @@ __global__ void arg_reduce_kernel(Strided<3> kept, int64_t length, int64_t step,
     for (int lane_mask = 16; lane_mask > 0; lane_mask /= 2) {
       const C other = shuffle_xor(best, lane_mask);
       const int64_t other_index = shuffle_xor(best_index, lane_mask);
-      if (other_index != no_index && (best_index == no_index || arg_better<ArgMax>(other, other_index, best, best_index))) {
+      if (other_index != no_index &&
+          (best_index == no_index || arg_better<ArgMax>(other, other_index, best, best_index))) {
         best = other;
         best_index = other_index;
       }

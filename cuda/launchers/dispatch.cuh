@@ -17,14 +17,22 @@ struct TypeTag {
 template <typename Fn>
 void dispatch_kind(ScalarKind kind, Fn&& fn) {
   switch (kind) {
-    case ScalarKind::f32: return fn(TypeTag<float>{});
-    case ScalarKind::f64: return fn(TypeTag<double>{});
-    case ScalarKind::f16: return fn(TypeTag<half_bits>{});
-    case ScalarKind::bf16: return fn(TypeTag<bfloat16_bits>{});
-    case ScalarKind::i32: return fn(TypeTag<int32_t>{});
-    case ScalarKind::i64: return fn(TypeTag<int64_t>{});
-    case ScalarKind::b8: return fn(TypeTag<bool>{});
-    case ScalarKind::u8: return fn(TypeTag<uint8_t>{});
+    case ScalarKind::f32:
+      return fn(TypeTag<float>{});
+    case ScalarKind::f64:
+      return fn(TypeTag<double>{});
+    case ScalarKind::f16:
+      return fn(TypeTag<half_bits>{});
+    case ScalarKind::bf16:
+      return fn(TypeTag<bfloat16_bits>{});
+    case ScalarKind::i32:
+      return fn(TypeTag<int32_t>{});
+    case ScalarKind::i64:
+      return fn(TypeTag<int64_t>{});
+    case ScalarKind::b8:
+      return fn(TypeTag<bool>{});
+    case ScalarKind::u8:
+      return fn(TypeTag<uint8_t>{});
   }
 }
 
@@ -32,11 +40,16 @@ void dispatch_kind(ScalarKind kind, Fn&& fn) {
 template <typename Fn>
 void dispatch_bits(size_t element_size, Fn&& fn) {
   switch (element_size) {
-    case 1: return fn(TypeTag<uint8_t>{});
-    case 2: return fn(TypeTag<uint16_t>{});
-    case 4: return fn(TypeTag<uint32_t>{});
-    case 8: return fn(TypeTag<uint64_t>{});
-    default: emu::throw_host_error("cuda: unsupported element size " + std::to_string(element_size));
+    case 1:
+      return fn(TypeTag<uint8_t>{});
+    case 2:
+      return fn(TypeTag<uint16_t>{});
+    case 4:
+      return fn(TypeTag<uint32_t>{});
+    case 8:
+      return fn(TypeTag<uint64_t>{});
+    default:
+      emu::throw_host_error("cuda: unsupported element size " + std::to_string(element_size));
   }
 }
 

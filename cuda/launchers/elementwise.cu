@@ -76,9 +76,8 @@ void launch_where(size_t element_size, const Strided<4>& g, void* dst, const voi
                   StreamHandle stream) {
   dispatch_bits(element_size, [&](auto tag) {
     using Bits = typename decltype(tag)::type;
-    launch(where_kernel<Bits>, grid_for(g.numel), dim3(kBlockThreads), 0, as_stream(stream), g,
-           static_cast<Bits*>(dst), static_cast<const bool*>(cond), static_cast<const Bits*>(a),
-           static_cast<const Bits*>(b));
+    launch(where_kernel<Bits>, grid_for(g.numel), dim3(kBlockThreads), 0, as_stream(stream), g, static_cast<Bits*>(dst),
+           static_cast<const bool*>(cond), static_cast<const Bits*>(a), static_cast<const Bits*>(b));
   });
 }
 

@@ -5,8 +5,8 @@
 
 MINI_CUDA_BEGIN_NAMESPACE
 
-void launch_index_select(size_t element_size, const IndexGeometry& g, int64_t index_stride, void* dst,
-                         const void* src, const int64_t* index, StreamHandle stream) {
+void launch_index_select(size_t element_size, const IndexGeometry& g, int64_t index_stride, void* dst, const void* src,
+                         const int64_t* index, StreamHandle stream) {
   dispatch_bits(element_size, [&](auto tag) {
     using Bits = typename decltype(tag)::type;
     launch(index_select_kernel<Bits>, grid_for(g.numel), dim3(kBlockThreads), 0, as_stream(stream), g, index_stride,
@@ -32,8 +32,8 @@ void launch_gather(size_t element_size, const IndexGeometry& g, void* dst, const
   });
 }
 
-void launch_scatter(ScalarKind kind, bool add, const IndexGeometry& g, void* dst, const void* src,
-                    const int64_t* index, StreamHandle stream) {
+void launch_scatter(ScalarKind kind, bool add, const IndexGeometry& g, void* dst, const void* src, const int64_t* index,
+                    StreamHandle stream) {
   dispatch_kind(kind, [&](auto tag) {
     using T = typename decltype(tag)::type;
     if (add) {

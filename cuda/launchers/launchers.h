@@ -44,8 +44,8 @@ ReducePlan plan_reduce(ScalarKind kind, ReduceCode op, const ReduceGeometry& g);
 void launch_reduce(ScalarKind kind, ReduceCode op, const ReduceGeometry& g, const ReducePlan& plan, void* dst,
                    const void* src, void* workspace, StreamHandle stream);
 // kept: (src, values, indices) strides over the kept dims.
-void launch_arg_reduce(ScalarKind kind, bool argmax, const Strided<3>& kept, int64_t length, int64_t step,
-                       void* values, int64_t* indices, const void* src, StreamHandle stream);
+void launch_arg_reduce(ScalarKind kind, bool argmax, const Strided<3>& kept, int64_t length, int64_t step, void* values,
+                       int64_t* indices, const void* src, StreamHandle stream);
 
 // ---- matmul.cu ---------------------------------------------------------
 void launch_matmul(ScalarKind kind, const MatmulGeometry& g, void* c, const void* a, const void* b,
@@ -54,18 +54,17 @@ void launch_matmul(ScalarKind kind, const MatmulGeometry& g, void* c, const void
 // ---- conv.cu -----------------------------------------------------------
 void launch_im2col(ScalarKind kind, const ConvShape& shape, void* columns, const void* input, uint64_t pad_bits,
                    StreamHandle stream);
-void launch_col2im(ScalarKind kind, const ConvShape& shape, void* input_grad, const void* columns,
-                   StreamHandle stream);
+void launch_col2im(ScalarKind kind, const ConvShape& shape, void* input_grad, const void* columns, StreamHandle stream);
 
 // ---- index.cu ----------------------------------------------------------
-void launch_index_select(size_t element_size, const IndexGeometry& g, int64_t index_stride, void* dst,
-                         const void* src, const int64_t* index, StreamHandle stream);
+void launch_index_select(size_t element_size, const IndexGeometry& g, int64_t index_stride, void* dst, const void* src,
+                         const int64_t* index, StreamHandle stream);
 void launch_index_add(ScalarKind kind, const IndexGeometry& g, int64_t index_stride, void* dst, const void* src,
                       const int64_t* index, StreamHandle stream);
 void launch_gather(size_t element_size, const IndexGeometry& g, void* dst, const void* src, const int64_t* index,
                    StreamHandle stream);
-void launch_scatter(ScalarKind kind, bool add, const IndexGeometry& g, void* dst, const void* src,
-                    const int64_t* index, StreamHandle stream);
+void launch_scatter(ScalarKind kind, bool add, const IndexGeometry& g, void* dst, const void* src, const int64_t* index,
+                    StreamHandle stream);
 int64_t nonzero_chunk_count(int64_t numel);
 void launch_nonzero_count(const bool* mask, int64_t numel, int64_t* chunk_counts, StreamHandle stream);
 void launch_nonzero_write(const bool* mask, int64_t numel, const int64_t* chunk_offsets, const Unravel& shape,
@@ -74,8 +73,8 @@ void launch_nonzero_write(const bool* mask, int64_t numel, const int64_t* chunk_
 // ---- random.cu ---------------------------------------------------------
 void launch_random_uniform(ScalarKind kind, const Strided<1>& g, void* dst, uint64_t seed, uint64_t offset, double low,
                            double high, StreamHandle stream);
-void launch_random_normal(ScalarKind kind, const Strided<1>& g, void* dst, uint64_t seed, uint64_t offset,
-                          double mean, double std, StreamHandle stream);
+void launch_random_normal(ScalarKind kind, const Strided<1>& g, void* dst, uint64_t seed, uint64_t offset, double mean,
+                          double std, StreamHandle stream);
 
 // ---- softmax.cu --------------------------------------------------------
 // Contiguous (outer, n, inner) operands; the softmax runs over n.

@@ -9,7 +9,9 @@ namespace {
 // A row of up to 1024 columns takes 128 threads (8 columns each); longer rows 256.
 unsigned row_threads(int64_t cols) { return cols <= 1024 ? 128 : kBlockThreads; }
 
-dim3 row_grid(int64_t rows) { return dim3(static_cast<unsigned>(rows < kMaxBlocks ? (rows < 1 ? 1 : rows) : kMaxBlocks)); }
+dim3 row_grid(int64_t rows) {
+  return dim3(static_cast<unsigned>(rows < kMaxBlocks ? (rows < 1 ? 1 : rows) : kMaxBlocks));
+}
 
 }  // namespace
 
@@ -46,8 +48,8 @@ void launch_layer_norm_backward(ScalarKind kind, const void* grad_out, const voi
       if ((grad_weight != nullptr || grad_bias != nullptr) && cols > 0) {
         launch(layer_norm_weight_grad_kernel<T>, grid_for(cols), dim3(kBlockThreads), 0, as_stream(stream),
                static_cast<const T*>(grad_out), static_cast<const T*>(x), static_cast<const C*>(mean), mean_stride,
-               static_cast<const C*>(rstd), rstd_stride, static_cast<T*>(grad_weight), static_cast<T*>(grad_bias),
-               rows, cols);
+               static_cast<const C*>(rstd), rstd_stride, static_cast<T*>(grad_weight), static_cast<T*>(grad_bias), rows,
+               cols);
       }
     } else {
       emu::throw_host_error("layer_norm_backward: expected a floating-point tensor");

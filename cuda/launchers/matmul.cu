@@ -19,8 +19,8 @@ void launch_matmul(ScalarKind kind, const MatmulGeometry& g, void* c, const void
       emu::throw_host_error("cuda matmul: not supported for bool");
     } else {
       // Integers accumulate in wrapping uint64: the low bits equal T's wrapped sum.
-      using Acc = std::conditional_t<std::is_same_v<T, double>, double,
-                                     std::conditional_t<is_floating_v<T>, float, uint64_t>>;
+      using Acc =
+          std::conditional_t<std::is_same_v<T, double>, double, std::conditional_t<is_floating_v<T>, float, uint64_t>>;
       launch(gemm_kernel<T, Acc>, grid, dim3(kGemmThreads), 0, as_stream(stream), g, static_cast<T*>(c),
              static_cast<const T*>(a), static_cast<const T*>(b));
     }

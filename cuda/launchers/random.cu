@@ -17,8 +17,8 @@ void launch_random_uniform(ScalarKind kind, const Strided<1>& g, void* dst, uint
   });
 }
 
-void launch_random_normal(ScalarKind kind, const Strided<1>& g, void* dst, uint64_t seed, uint64_t offset,
-                          double mean, double std, StreamHandle stream) {
+void launch_random_normal(ScalarKind kind, const Strided<1>& g, void* dst, uint64_t seed, uint64_t offset, double mean,
+                          double std, StreamHandle stream) {
   dispatch_kind(kind, [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (is_floating_v<T>) {

@@ -16,12 +16,18 @@ constexpr int64_t kSplitTargetBlocks = 512;
 template <typename Fn>
 void dispatch_reduce_code(ReduceCode op, Fn&& fn) {
   switch (op) {
-    case ReduceCode::sum: return fn(std::integral_constant<ReduceCode, ReduceCode::sum>{});
-    case ReduceCode::prod: return fn(std::integral_constant<ReduceCode, ReduceCode::prod>{});
-    case ReduceCode::max: return fn(std::integral_constant<ReduceCode, ReduceCode::max>{});
-    case ReduceCode::min: return fn(std::integral_constant<ReduceCode, ReduceCode::min>{});
-    case ReduceCode::all: return fn(std::integral_constant<ReduceCode, ReduceCode::all>{});
-    case ReduceCode::any: return fn(std::integral_constant<ReduceCode, ReduceCode::any>{});
+    case ReduceCode::sum:
+      return fn(std::integral_constant<ReduceCode, ReduceCode::sum>{});
+    case ReduceCode::prod:
+      return fn(std::integral_constant<ReduceCode, ReduceCode::prod>{});
+    case ReduceCode::max:
+      return fn(std::integral_constant<ReduceCode, ReduceCode::max>{});
+    case ReduceCode::min:
+      return fn(std::integral_constant<ReduceCode, ReduceCode::min>{});
+    case ReduceCode::all:
+      return fn(std::integral_constant<ReduceCode, ReduceCode::all>{});
+    case ReduceCode::any:
+      return fn(std::integral_constant<ReduceCode, ReduceCode::any>{});
   }
 }
 
@@ -70,8 +76,8 @@ void launch_reduce(ScalarKind kind, ReduceCode op, const ReduceGeometry& g, cons
         T* out = static_cast<T*>(dst);
         const T* in = static_cast<const T*>(src);
         if (plan.thread_per_output) {
-          launch(reduce_thread_kernel<T, Op>, grid_for(g.kept.numel), dim3(kBlockThreads), 0, as_stream(stream), g,
-                 out, in);
+          launch(reduce_thread_kernel<T, Op>, grid_for(g.kept.numel), dim3(kBlockThreads), 0, as_stream(stream), g, out,
+                 in);
           return;
         }
         const int64_t units = g.kept.numel * plan.splits;
@@ -79,7 +85,8 @@ void launch_reduce(ScalarKind kind, ReduceCode op, const ReduceGeometry& g, cons
         const int64_t per_unit = (g.reduced.numel + plan.splits - 1) / plan.splits;
         const int64_t threads = std::min<int64_t>(kBlockThreads, (per_unit + 31) / 32 * 32);
         launch(reduce_block_kernel<T, Op>, dim3(static_cast<unsigned>(units < kMaxBlocks ? units : kMaxBlocks)),
-               dim3(static_cast<unsigned>(threads)), 0, as_stream(stream), g, plan.splits, out, in, static_cast<Acc*>(workspace));
+               dim3(static_cast<unsigned>(threads)), 0, as_stream(stream), g, plan.splits, out, in,
+               static_cast<Acc*>(workspace));
         if (plan.splits > 1) {
           launch(reduce_partials_kernel<T, Op>, grid_for(g.kept.numel), dim3(kBlockThreads), 0, as_stream(stream),
                  g.kept, plan.splits, out, static_cast<const Acc*>(workspace));
@@ -89,8 +96,8 @@ void launch_reduce(ScalarKind kind, ReduceCode op, const ReduceGeometry& g, cons
   });
 }
 
-void launch_arg_reduce(ScalarKind kind, bool argmax, const Strided<3>& kept, int64_t length, int64_t step,
-                       void* values, int64_t* indices, const void* src, StreamHandle stream) {
+void launch_arg_reduce(ScalarKind kind, bool argmax, const Strided<3>& kept, int64_t length, int64_t step, void* values,
+                       int64_t* indices, const void* src, StreamHandle stream) {
   // Short rows take a one-warp block: no thread idles through a long stride loop.
   const unsigned threads = length <= 64 ? 32 : length <= 1024 ? 128 : kBlockThreads;
   const dim3 grid(static_cast<unsigned>(kept.numel < kMaxBlocks ? kept.numel : kMaxBlocks));

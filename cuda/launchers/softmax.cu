@@ -73,8 +73,8 @@ void launch_softmax_backward(ScalarKind kind, void* grad_input, const void* grad
         return launch(softmax_backward_rows_block_kernel<T>, plan.grid, plan.block, 0, as_stream(stream), go, y, gi,
                       outer, n, log);
       case SoftmaxLaunch::Kind::columns:
-        return launch(softmax_backward_columns_kernel<T>, plan.grid, plan.block, 0, as_stream(stream), go, y, gi,
-                      outer, n, inner, log);
+        return launch(softmax_backward_columns_kernel<T>, plan.grid, plan.block, 0, as_stream(stream), go, y, gi, outer,
+                      n, inner, log);
     }
   });
 }

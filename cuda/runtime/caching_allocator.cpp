@@ -79,7 +79,8 @@ void* DeviceCachingAllocator::allocate(size_t nbytes) {
   std::lock_guard lock(mutex_);
   Pool& pool = small ? small_pool_ : large_pool_;
   Block* block = take_free_block(pool, size, stream);
-  if (block == nullptr) block = new_segment(small ? kSegmentBytes : round_up(size, kSegmentBytes), small, stream, nbytes);
+  if (block == nullptr)
+    block = new_segment(small ? kSegmentBytes : round_up(size, kSegmentBytes), small, stream, nbytes);
   // Split off the rest when it is worth keeping as a block of its own.
   const size_t remainder = block->size - size;
   if (remainder >= (small ? kRoundBytes : kLargeSplitRemainder)) {

@@ -64,7 +64,9 @@ StreamHandle stream_create() {
 }
 
 void stream_destroy(StreamHandle stream) { check(cudaStreamDestroy(as_stream(stream)), "cudaStreamDestroy"); }
-void stream_synchronize(StreamHandle stream) { check(cudaStreamSynchronize(as_stream(stream)), "cudaStreamSynchronize"); }
+void stream_synchronize(StreamHandle stream) {
+  check(cudaStreamSynchronize(as_stream(stream)), "cudaStreamSynchronize");
+}
 void device_synchronize() { check(cudaDeviceSynchronize(), "cudaDeviceSynchronize"); }
 
 MINI_CUDA_END_NAMESPACE

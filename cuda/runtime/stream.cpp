@@ -10,8 +10,7 @@ namespace {
 thread_local std::array<StreamHandle, kMaxDevices> current_streams{};
 
 void check_device(int device) {
-  MINI_CHECK(device >= 0 && device < kMaxDevices, "cuda: device index {} is out of range [0, {})", device,
-             kMaxDevices);
+  MINI_CHECK(device >= 0 && device < kMaxDevices, "cuda: device index {} is out of range [0, {})", device, kMaxDevices);
 }
 
 }  // namespace

@@ -93,9 +93,9 @@ inline std::string name_of(DType dtype) { return std::string(dtype_name(dtype));
 
 }  // namespace mini::cuda::testing
 
-#define MINI_CUDA_EVERY_ORDER(Suite)                                                                            \
-  INSTANTIATE_TEST_SUITE_P(Orders, Suite,                                                                       \
-                           ::testing::Values(::mini::cuda::emu::RunOrder::forward,                              \
-                                             ::mini::cuda::emu::RunOrder::reverse,                              \
-                                             ::mini::cuda::emu::RunOrder::random),                              \
-                           ::mini::cuda::testing::order_name)
+#define MINI_CUDA_EVERY_ORDER(Suite)                                                                \
+  INSTANTIATE_TEST_SUITE_P(                                                                         \
+      Orders, Suite,                                                                                \
+      ::testing::Values(::mini::cuda::emu::RunOrder::forward, ::mini::cuda::emu::RunOrder::reverse, \
+                        ::mini::cuda::emu::RunOrder::random),                                       \
+      ::mini::cuda::testing::order_name)

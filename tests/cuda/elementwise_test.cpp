@@ -28,21 +28,36 @@ struct UnaryCase {
 std::vector<UnaryCase> unary_cases() {
   const double inf = std::numeric_limits<double>::infinity();
   return {
-      {UnaryOp::neg, {}, -3, 3, true},          {UnaryOp::abs, {}, -3, 3, true},
-      {UnaryOp::sign, {}, -3, 3, true},         {UnaryOp::exp, {}, -3, 3, false},
-      {UnaryOp::log, {}, 0.1, 5, false},        {UnaryOp::log1p, {}, -0.5, 5, false},
-      {UnaryOp::expm1, {}, -2, 2, false},       {UnaryOp::sqrt, {}, 0, 5, false},
-      {UnaryOp::rsqrt, {}, 0.1, 5, false},      {UnaryOp::sin, {}, -3, 3, false},
-      {UnaryOp::cos, {}, -3, 3, false},         {UnaryOp::tanh, {}, -3, 3, false},
-      {UnaryOp::sigmoid, {}, -5, 5, false},     {UnaryOp::relu, {}, -3, 3, true},
-      {UnaryOp::gelu_tanh, {}, -4, 4, false},   {UnaryOp::gelu_erf, {}, -4, 4, false},
-      {UnaryOp::silu, {}, -4, 4, false},        {UnaryOp::softplus, {1.5, 4}, -5, 5, false},
-      {UnaryOp::floor, {}, -3, 3, true},        {UnaryOp::ceil, {}, -3, 3, true},
-      {UnaryOp::round, {}, -3, 3, true},        {UnaryOp::reciprocal, {}, 0.5, 3, false},
-      {UnaryOp::square, {}, -3, 3, true},       {UnaryOp::erf, {}, -2, 2, false},
-      {UnaryOp::clamp, {-0.5, 1.25}, -3, 3, true}, {UnaryOp::clamp, {-inf, 0.5}, -3, 3, true},
-      {UnaryOp::pow_scalar, {2, 0}, -3, 3, true}, {UnaryOp::pow_scalar, {3, 0}, -3, 3, true},
-      {UnaryOp::pow_scalar, {1.7, 0}, 0.1, 3, false}, {UnaryOp::pow_scalar, {-0.5, 0}, 0.1, 3, false},
+      {UnaryOp::neg, {}, -3, 3, true},
+      {UnaryOp::abs, {}, -3, 3, true},
+      {UnaryOp::sign, {}, -3, 3, true},
+      {UnaryOp::exp, {}, -3, 3, false},
+      {UnaryOp::log, {}, 0.1, 5, false},
+      {UnaryOp::log1p, {}, -0.5, 5, false},
+      {UnaryOp::expm1, {}, -2, 2, false},
+      {UnaryOp::sqrt, {}, 0, 5, false},
+      {UnaryOp::rsqrt, {}, 0.1, 5, false},
+      {UnaryOp::sin, {}, -3, 3, false},
+      {UnaryOp::cos, {}, -3, 3, false},
+      {UnaryOp::tanh, {}, -3, 3, false},
+      {UnaryOp::sigmoid, {}, -5, 5, false},
+      {UnaryOp::relu, {}, -3, 3, true},
+      {UnaryOp::gelu_tanh, {}, -4, 4, false},
+      {UnaryOp::gelu_erf, {}, -4, 4, false},
+      {UnaryOp::silu, {}, -4, 4, false},
+      {UnaryOp::softplus, {1.5, 4}, -5, 5, false},
+      {UnaryOp::floor, {}, -3, 3, true},
+      {UnaryOp::ceil, {}, -3, 3, true},
+      {UnaryOp::round, {}, -3, 3, true},
+      {UnaryOp::reciprocal, {}, 0.5, 3, false},
+      {UnaryOp::square, {}, -3, 3, true},
+      {UnaryOp::erf, {}, -2, 2, false},
+      {UnaryOp::clamp, {-0.5, 1.25}, -3, 3, true},
+      {UnaryOp::clamp, {-inf, 0.5}, -3, 3, true},
+      {UnaryOp::pow_scalar, {2, 0}, -3, 3, true},
+      {UnaryOp::pow_scalar, {3, 0}, -3, 3, true},
+      {UnaryOp::pow_scalar, {1.7, 0}, 0.1, 3, false},
+      {UnaryOp::pow_scalar, {-0.5, 0}, 0.1, 3, false},
       {UnaryOp::leaky_relu, {0.1, 0}, -3, 3, false},
   };
 }
@@ -118,12 +133,23 @@ TEST(CudaElementwise, GridStrideLoopsCoverTensorsLargerThanTheGrid) {
 
 // ---- binary ---------------------------------------------------------------
 
-const BinaryOp kArithmetic[] = {BinaryOp::add, BinaryOp::sub, BinaryOp::mul, BinaryOp::div, BinaryOp::pow,
-                                BinaryOp::maximum, BinaryOp::minimum, BinaryOp::remainder,
-                                BinaryOp::relu_backward, BinaryOp::sigmoid_backward, BinaryOp::tanh_backward,
-                                BinaryOp::gelu_tanh_backward, BinaryOp::gelu_erf_backward, BinaryOp::silu_backward};
-const BinaryOp kComparisons[] = {BinaryOp::eq, BinaryOp::ne, BinaryOp::lt, BinaryOp::le, BinaryOp::gt,
-                                 BinaryOp::ge, BinaryOp::logical_and, BinaryOp::logical_or, BinaryOp::logical_xor};
+const BinaryOp kArithmetic[] = {BinaryOp::add,
+                                BinaryOp::sub,
+                                BinaryOp::mul,
+                                BinaryOp::div,
+                                BinaryOp::pow,
+                                BinaryOp::maximum,
+                                BinaryOp::minimum,
+                                BinaryOp::remainder,
+                                BinaryOp::relu_backward,
+                                BinaryOp::sigmoid_backward,
+                                BinaryOp::tanh_backward,
+                                BinaryOp::gelu_tanh_backward,
+                                BinaryOp::gelu_erf_backward,
+                                BinaryOp::silu_backward};
+const BinaryOp kComparisons[] = {BinaryOp::eq,          BinaryOp::ne,         BinaryOp::lt,
+                                 BinaryOp::le,          BinaryOp::gt,         BinaryOp::ge,
+                                 BinaryOp::logical_and, BinaryOp::logical_or, BinaryOp::logical_xor};
 
 // a (rows, cols) non-contiguous; b (1, cols) broadcast over rows.
 void expect_binary_matches(BinaryOp op, DType dtype, double low, double high) {
@@ -150,8 +176,8 @@ TEST_P(CudaBinary, ArithmeticMatchesTheCpuOnFloatingDTypes) {
 }
 
 TEST_P(CudaBinary, IntegerArithmeticWrapsLikeTheCpu) {
-  for (BinaryOp op : {BinaryOp::add, BinaryOp::sub, BinaryOp::mul, BinaryOp::maximum, BinaryOp::minimum,
-                      BinaryOp::pow, BinaryOp::remainder}) {
+  for (BinaryOp op : {BinaryOp::add, BinaryOp::sub, BinaryOp::mul, BinaryOp::maximum, BinaryOp::minimum, BinaryOp::pow,
+                      BinaryOp::remainder}) {
     for (DType dtype : kIntegers) expect_binary_matches(op, dtype, 1, 120);
   }
   for (BinaryOp op : {BinaryOp::add, BinaryOp::mul, BinaryOp::maximum, BinaryOp::minimum}) {

@@ -1,12 +1,13 @@
 // The kernels' 16-bit float conversions (cuda/kernels/scalar.cuh) are copies
 // of tensor/half.h's, callable from device code: they must agree on every bit pattern.
+#include "tensor/half.h"
+
 #include <gtest/gtest.h>
 
 #include <bit>
 #include <cstdint>
 
 #include "cuda/kernels/scalar.cuh"
-#include "tensor/half.h"
 
 namespace mini::cuda {
 namespace {

@@ -118,7 +118,8 @@ TEST_P(CudaConv, GroupedConvolutionMatchesTheCpu) {
 }
 
 TEST_P(CudaConv, NonContiguousOutputIsWrittenThroughACopy) {
-  const Tensor input = random_tensor({2, 3, 6, 6}, DType::f32, 75), weight = random_tensor({4, 3, 1, 1}, DType::f32, 76);
+  const Tensor input = random_tensor({2, 3, 6, 6}, DType::f32, 75),
+               weight = random_tensor({4, 3, 1, 1}, DType::f32, 76);
   ConvGeometry g = geometry_for(input, 1, 1, 0, 1);
   g.stride_w = 1;
   const Tensor expected = empty_on({2, 4, 6, 6}, DType::f32, Device::cpu());

@@ -19,7 +19,8 @@ struct SoftmaxCase {
 };
 
 // Short rows (a warp each), long rows (a block each), and a middle dim (columns).
-const SoftmaxCase kSoftmaxCases[] = {{{9, 37}, 1, "warp rows"}, {{3, 1500}, 1, "block rows"}, {{4, 11, 6}, 1, "columns"}};
+const SoftmaxCase kSoftmaxCases[] = {
+    {{9, 37}, 1, "warp rows"}, {{3, 1500}, 1, "block rows"}, {{4, 11, 6}, 1, "columns"}};
 
 class CudaSoftmax : public EveryOrder {};
 
@@ -68,7 +69,8 @@ TEST_P(CudaLayerNorm, ForwardAndBackwardMatchTheCpu) {
       const Tensor x = random_tensor({rows, cols}, dtype, 93, 1, 3);  // |mean| > std: the two-pass variance matters
       const Tensor weight = random_tensor({cols}, dtype, 94), bias = random_tensor({cols}, dtype, 95);
       const Tensor expected = empty_on({rows, cols}, dtype, Device::cpu());
-      const Tensor mean_host = empty_on({rows}, stats, Device::cpu()), rstd_host = empty_on({rows}, stats, Device::cpu());
+      const Tensor mean_host = empty_on({rows}, stats, Device::cpu()),
+                   rstd_host = empty_on({rows}, stats, Device::cpu());
       cpu_backend().layer_norm(expected, mean_host, rstd_host, x, weight, bias, 1e-5);
       const Tensor actual = empty_on({rows, cols}, dtype, Device::cuda());
       const Tensor mean = empty_on({rows}, stats, Device::cuda()), rstd = empty_on({rows}, stats, Device::cuda());
@@ -95,7 +97,8 @@ TEST_P(CudaLayerNorm, ForwardAndBackwardMatchTheCpu) {
 TEST_P(CudaLayerNorm, WorksWithoutWeightAndBias) {
   const Tensor x = random_tensor({5, 33}, DType::f32, 97);
   const Tensor expected = empty_on({5, 33}, DType::f32, Device::cpu());
-  const Tensor mean_host = empty_on({5}, DType::f32, Device::cpu()), rstd_host = empty_on({5}, DType::f32, Device::cpu());
+  const Tensor mean_host = empty_on({5}, DType::f32, Device::cpu()),
+               rstd_host = empty_on({5}, DType::f32, Device::cpu());
   cpu_backend().layer_norm(expected, mean_host, rstd_host, x, Tensor(), Tensor(), 1e-5);
   const Tensor actual = empty_on({5, 33}, DType::f32, Device::cuda());
   const Tensor mean = empty_on({5}, DType::f32, Device::cuda()), rstd = empty_on({5}, DType::f32, Device::cuda());

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <string_view>
 
 #include "support/tensor_testing.h"  // to_doubles
 #include "tensor/ops/copy.h"
@@ -209,6 +210,17 @@ std::vector<Tensor> make_inputs(const GoldenCase& golden_case) {
 
 bool is_forward_output(const std::string& name) {
   return name == "out" || (name.starts_with("out_") && name != "out_step2");
+}
+
+std::optional<size_t> gradient_input_index(const std::string& name) {
+  constexpr std::string_view prefix = "grad_in";
+  if (!name.starts_with(prefix) || name.size() == prefix.size()) return std::nullopt;
+  size_t index = 0;
+  for (const char digit : name.substr(prefix.size())) {
+    if (digit < '0' || digit > '9') return std::nullopt;
+    index = index * 10 + static_cast<size_t>(digit - '0');
+  }
+  return index;
 }
 
 void expect_matches_reference(const Tensor& result, const OutputSpec& spec, const SafetensorsFile& reference) {

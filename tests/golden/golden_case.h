@@ -62,6 +62,9 @@ std::vector<Tensor> make_inputs(const GoldenCase& golden_case);
 // autograd or an optimizer.
 bool is_forward_output(const std::string& name);
 
+// K for a gradient output "grad_inK"; nullopt for any other name.
+std::optional<size_t> gradient_input_index(const std::string& name);
+
 // Adds a GoogleTest failure unless `result` matches output `spec` of the case:
 // same shape and dtype, no NaN, infinities identical, and
 // |result - ref| <= atol + rtol * |ref| everywhere (integers and bools exact).

@@ -103,5 +103,28 @@ TEST(GoldenHarness, ComparesIntegerOutputsExactly) {
   EXPECT_NONFATAL_FAILURE(expect_matches_reference(wrong, spec, reference_file(golden_case("one_hot_f64"))), "outside");
 }
 
+TEST(GoldenHarness, RecognisesGradientOutputNames) {
+  EXPECT_EQ(gradient_input_index("grad_in0"), 0u);
+  EXPECT_EQ(gradient_input_index("grad_in12"), 12u);
+  EXPECT_EQ(gradient_input_index("grad_in"), std::nullopt);
+  EXPECT_EQ(gradient_input_index("grad_inx"), std::nullopt);
+  EXPECT_EQ(gradient_input_index("step1_in2"), std::nullopt);
+  EXPECT_EQ(gradient_input_index("out_step2"), std::nullopt);
+}
+
+// GoldenGradient compares grad_inK with input K's grad; a grad_inK naming an
+// input that does not require grad would compare zeros.
+TEST(GoldenHarness, EveryGradientOutputNamesAnInputThatRequiresGrad) {
+  for (const GoldenCase& test_case : golden_cases()) {
+    for (const OutputSpec& spec : test_case.outputs) {
+      const std::optional<size_t> k = gradient_input_index(spec.name);
+      if (!k) continue;
+      ASSERT_LT(*k, test_case.inputs.size()) << test_case.name << ": " << spec.name;
+      EXPECT_TRUE(test_case.inputs[*k].requires_grad) << test_case.name << ": " << spec.name;
+      EXPECT_TRUE(test_case.grad_out.has_value()) << test_case.name << ": " << spec.name;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mini::golden

@@ -2,12 +2,10 @@
 // The golden cases' ops, keyed by the manifest's `op`: how to run each one on
 // the case's inputs (PyTorch argument order) and `attrs`.
 //
-// Extension point for gradients: once autograd exists, make the inputs
-// require grad (InputSpec::requires_grad), run `forward` through the
-// differentiable mini:: API instead of mini::ops, call backward(grad_out) on
-// the "out" result and compare each input's grad with the case's grad_inK
-// outputs through expect_matches_reference (see GoldenGradient in
-// golden_test.cpp).
+// `forward` goes through the differentiable mini:: API, so it records the
+// backward for inputs that require grad: GoldenGradient (golden_test.cpp)
+// calls backward(grad_out) on its "out" and compares the inputs' grads with
+// the case's grad_inK outputs.
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
