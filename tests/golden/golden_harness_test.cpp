@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "golden_case.h"
+#include "golden_ops.h"
 #include "support/tensor_testing.h"
 #include "tensor/ops/copy.h"
 #include "tensor/ops/factory.h"
@@ -124,6 +125,25 @@ TEST(GoldenHarness, EveryGradientOutputNamesAnInputThatRequiresGrad) {
       EXPECT_TRUE(test_case.grad_out.has_value()) << test_case.name << ": " << spec.name;
     }
   }
+}
+
+// Outputs that are neither forward outputs nor gradients (stepN_inK,
+// out_step2) come only from an op's optimizer steps: an implemented op whose
+// cases list them must have steps, or GoldenGradient would skip them.
+TEST(GoldenHarness, ImplementedOpsProduceEveryOptimizerStepOutput) {
+  int training_cases = 0;
+  for (const GoldenCase& test_case : golden_cases()) {
+    const GoldenOp* op = find_golden_op(test_case.op);
+    if (op == nullptr || !op->forward) continue;
+    for (const OutputSpec& spec : test_case.outputs) {
+      if (is_forward_output(spec.name) || gradient_input_index(spec.name)) continue;
+      EXPECT_TRUE(static_cast<bool>(op->steps))
+          << test_case.name << ": " << spec.name << " needs " << test_case.op << "'s optimizer steps";
+      ++training_cases;
+      break;
+    }
+  }
+  EXPECT_EQ(training_cases, 4) << "the four mlp_{sgd,adamw}_{f64,f32} cases";
 }
 
 }  // namespace

@@ -9,9 +9,11 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <optional>
 
 #include "autograd/autograd.h"
+#include "nn/nn.h"
 
 namespace mini::golden {
 namespace {
@@ -164,6 +166,151 @@ ForwardOutputs sdpa_manual(const Inputs& in, const Json& attrs) {
   return just(mini::matmul(mini::softmax(mini::add(scores, mask), -1), v));
 }
 
+// ---- nn: normalization layers and losses (nn/functional.h, nn/losses.h) ----
+
+// x: (N, C, *), in1/in2 = weight/bias (C), in3/in4 = running mean/var (C),
+// updated in place (momentum, unbiased variance): their new values are outputs.
+ForwardOutputs batch_norm(const Inputs& in, const Json& attrs) {
+  const Tensor &running_mean = in.at(3), &running_var = in.at(4);
+  Tensor out =
+      nn::functional::batch_norm(in[0], running_mean, running_var, in.at(1), in.at(2), attrs.at("training").get<bool>(),
+                                 attrs.at("momentum").get<double>(), attrs.at("eps").get<double>());
+  return {{"out", std::move(out)}, {"out_running_mean", running_mean}, {"out_running_var", running_var}};
+}
+
+ForwardOutputs group_norm(const Inputs& in, const Json& attrs) {
+  return just(nn::functional::group_norm(in[0], attrs.at("num_groups").get<int64_t>(), in.at(1), in.at(2),
+                                         attrs.at("eps").get<double>()));
+}
+
+nn::Reduction reduction_of(const Json& attrs) {
+  const std::string name = attrs.at("reduction").get<std::string>();
+  if (name == "none") return nn::Reduction::none;
+  if (name == "sum") return nn::Reduction::sum;
+  MINI_CHECK(name == "mean", "golden: unknown reduction '{}'", name);
+  return nn::Reduction::mean;
+}
+
+// in0 = logits, in1 = class indices, in2 = class weights when attrs.weight.
+ForwardOutputs cross_entropy(const Inputs& in, const Json& attrs) {
+  const nn::CrossEntropyOptions options{.weight = attrs.at("weight").get<bool>() ? in.at(2) : Tensor(),
+                                        .ignore_index = attrs.at("ignore_index").get<int64_t>(),
+                                        .reduction = reduction_of(attrs),
+                                        .label_smoothing = attrs.at("label_smoothing").get<double>()};
+  return just(nn::cross_entropy(in[0], in[1], options));
+}
+
+ForwardOutputs nll_loss(const Inputs& in, const Json& attrs) {
+  const nn::NllLossOptions options{.weight = attrs.at("weight").get<bool>() ? in.at(2) : Tensor(),
+                                   .ignore_index = attrs.at("ignore_index").get<int64_t>(),
+                                   .reduction = reduction_of(attrs)};
+  return just(nn::nll_loss(in[0], in[1], options));
+}
+
+GoldenOp pointwise_loss(Tensor (*fn)(const Tensor&, const Tensor&, nn::Reduction)) {
+  return {[fn](const Inputs& in, const Json& attrs) { return just(fn(in[0], in[1], reduction_of(attrs))); }, ""};
+}
+
+// in0 = logits, in1 = targets, in2 = pos_weight (C) when attrs.pos_weight.
+ForwardOutputs bce_with_logits(const Inputs& in, const Json& attrs) {
+  const nn::BceWithLogitsOptions options{.pos_weight = attrs.at("pos_weight").get<bool>() ? in.at(2) : Tensor(),
+                                         .reduction = reduction_of(attrs)};
+  return just(nn::binary_cross_entropy_with_logits(in[0], in[1], options));
+}
+
+ForwardOutputs kl_div(const Inputs& in, const Json& attrs) {
+  const std::string name = attrs.at("reduction").get<std::string>();
+  const std::map<std::string, nn::KlReduction> reductions = {{"none", nn::KlReduction::none},
+                                                             {"mean", nn::KlReduction::mean},
+                                                             {"sum", nn::KlReduction::sum},
+                                                             {"batchmean", nn::KlReduction::batch_mean}};
+  const auto reduction = reductions.find(name);
+  MINI_CHECK(reduction != reductions.end(), "golden: kl_div: unknown reduction '{}'", name);
+  return just(nn::kl_div(in[0], in[1], reduction->second, attrs.at("log_target").get<bool>()));
+}
+
+// ---- model.mlp_train: Linear-ReLU MLP, cross-entropy, two optimizer steps ----
+// in0 = x (N, 784), in1 = labels (N), in2..in7 = fc1..fc3 weight (out, in) and
+// bias. The parameters are the inputs themselves (no nn::Linear copies), so
+// their .grad is what GoldenGradient compares and the optimizer updates them
+// in place; mini::linear is exactly nn::Linear::forward.
+constexpr size_t kMlpFirstParam = 2;
+
+void check_mlp_attrs(const Inputs& in, const Json& attrs) {
+  const size_t layers = attrs.at("layers").size() - 1;
+  MINI_CHECK(attrs.at("activation") == "relu" && attrs.at("bias").get<bool>() &&
+                 attrs.at("loss") == "cross_entropy(logits, labels, reduction=mean)",
+             "golden: model.mlp_train: only the relu, bias, mean cross-entropy model is written out, got {}",
+             attrs.dump());
+  MINI_CHECK(in.size() == kMlpFirstParam + 2 * layers, "golden: model.mlp_train: {} layers need {} inputs, got {}",
+             layers, kMlpFirstParam + 2 * layers, in.size());
+}
+
+Tensor mlp_loss(const Inputs& in, const Json& attrs) {
+  check_mlp_attrs(in, attrs);
+  const size_t layers = attrs.at("layers").size() - 1;
+  Tensor h = in[0];
+  for (size_t layer = 0; layer < layers; ++layer) {
+    h = mini::linear(h, in[kMlpFirstParam + 2 * layer], in[kMlpFirstParam + 2 * layer + 1]);
+    if (layer + 1 < layers) h = mini::relu(h);
+  }
+  return nn::cross_entropy(h, in[1]);
+}
+
+// Every key of the optimizer's attrs must be understood, so a new
+// hyper-parameter cannot be silently ignored.
+std::unique_ptr<nn::optim::Optimizer> make_optimizer(const Json& config, std::vector<Tensor> params) {
+  const std::string type = config.at("type").get<std::string>();
+  auto expect_keys = [&](std::initializer_list<const char*> keys) {
+    MINI_CHECK(config.size() == keys.size() + 1, "golden: {} attrs {} have keys beyond the known ones", type,
+               config.dump());
+    for (const char* key : keys) MINI_CHECK(config.contains(key), "golden: {} attrs lack '{}'", type, key);
+  };
+  if (type == "SGD") {
+    expect_keys({"lr", "momentum", "dampening", "nesterov", "weight_decay"});
+    return std::make_unique<nn::optim::SGD>(
+        std::move(params), nn::optim::SGDOptions{.lr = config.at("lr").get<double>(),
+                                                 .momentum = config.at("momentum").get<double>(),
+                                                 .dampening = config.at("dampening").get<double>(),
+                                                 .weight_decay = config.at("weight_decay").get<double>(),
+                                                 .nesterov = config.at("nesterov").get<bool>()});
+  }
+  MINI_CHECK(type == "AdamW", "golden: unknown optimizer '{}'", type);
+  expect_keys({"lr", "betas", "eps", "weight_decay", "amsgrad"});
+  return std::make_unique<nn::optim::AdamW>(
+      std::move(params), nn::optim::AdamWOptions{.lr = config.at("lr").get<double>(),
+                                                 .beta1 = config.at("betas").at(0).get<double>(),
+                                                 .beta2 = config.at("betas").at(1).get<double>(),
+                                                 .eps = config.at("eps").get<double>(),
+                                                 .weight_decay = config.at("weight_decay").get<double>(),
+                                                 .amsgrad = config.at("amsgrad").get<bool>()});
+}
+
+// torch's loop: step 1 uses the gradients GoldenGradient's backward left on
+// the parameters; each later step is zero_grad, forward (out_stepN), backward, step.
+ForwardOutputs mlp_steps(const Inputs& in, const Json& attrs) {
+  const std::vector<Tensor> params(in.begin() + kMlpFirstParam, in.end());
+  for (const Tensor& p : params) {
+    MINI_CHECK(p.grad().defined(), "golden: model.mlp_train: a parameter has no gradient before step 1");
+  }
+  const auto optimizer = make_optimizer(attrs.at("optimizer"), params);
+  ForwardOutputs outputs;
+  const int64_t steps = attrs.at("steps").get<int64_t>();
+  for (int64_t step = 1; step <= steps; ++step) {
+    if (step > 1) {
+      optimizer->zero_grad();
+      const Tensor loss = mlp_loss(in, attrs);
+      outputs[fmt::format("out_step{}", step)] = loss.detach();
+      loss.backward();
+    }
+    optimizer->step();
+    for (size_t k = kMlpFirstParam; k < in.size(); ++k) {
+      outputs[fmt::format("step{}_in{}", step, k)] = ops::clone(in[k].detach());
+    }
+  }
+  return outputs;
+}
+
 const std::map<std::string, GoldenOp>& table() {
   static const std::map<std::string, GoldenOp> ops_by_name = {
       // ---- elementwise ----
@@ -284,19 +431,26 @@ const std::map<std::string, GoldenOp>& table() {
           return just(ops::one_hot(in[0], attrs.at("num_classes").get<int64_t>()));
         },
         ""}},
+      // ---- nn (nn/functional.h, nn/losses.h, nn/optim/) ----
+      {"group_norm", {group_norm, ""}},
+      {"batch_norm", {batch_norm, ""}},
+      {"cross_entropy", {cross_entropy, ""}},
+      {"nll_loss", {nll_loss, ""}},
+      {"mse_loss", pointwise_loss(nn::mse_loss)},
+      {"l1_loss", pointwise_loss(nn::l1_loss)},
+      {"smooth_l1_loss",
+       {[](const Inputs& in, const Json& attrs) {
+          return just(nn::smooth_l1_loss(in[0], in[1], reduction_of(attrs), attrs.at("beta").get<double>()));
+        },
+        ""}},
+      {"binary_cross_entropy_with_logits", {bce_with_logits, ""}},
+      {"kl_div", {kl_div, ""}},
+      {"model.mlp_train",
+       {[](const Inputs& in, const Json& attrs) { return just(mlp_loss(in, attrs)); }, "", mlp_steps}},
       // ---- not in mini-engine yet ----
-      {"group_norm", missing("needs nn group_norm")},
-      {"batch_norm", missing("needs nn batch_norm")},
-      {"cross_entropy", missing("needs nn losses")},
-      {"nll_loss", missing("needs nn losses")},
-      {"mse_loss", missing("needs nn losses")},
-      {"l1_loss", missing("needs nn losses")},
-      {"smooth_l1_loss", missing("needs nn losses")},
-      {"binary_cross_entropy_with_logits", missing("needs nn losses")},
-      {"kl_div", missing("needs nn losses")},
-      {"nn.MultiheadAttention", missing("needs nn MultiheadAttention")},
-      {"model.mlp_train", missing("needs nn Linear, losses and optim")},
-      {"model.transformer_encoder", missing("needs nn TransformerEncoderLayer and losses")},
+      {"nn.MultiheadAttention", missing("needs nn::MultiheadAttention (nn/layers/ has no attention module yet)")},
+      {"model.transformer_encoder",
+       missing("needs nn::TransformerEncoderLayer (nn/layers/ has no MultiheadAttention or transformer layer yet)")},
   };
   return ops_by_name;
 }

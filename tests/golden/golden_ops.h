@@ -19,10 +19,16 @@ namespace mini::golden {
 // Named forward outputs: "out" and any extra ones ("out_running_mean", ...).
 using ForwardOutputs = std::map<std::string, Tensor>;
 using Forward = std::function<ForwardOutputs(const std::vector<Tensor>& inputs, const nlohmann::json& attrs)>;
+// The training cases' optimizer steps, run by GoldenGradient after its
+// backward: the inputs that require grad hold the gradients of the first
+// step. Returns "stepN_inK" (input K after step N) and "out_stepN" (the loss
+// recomputed before step N > 1).
+using Steps = std::function<ForwardOutputs(const std::vector<Tensor>& inputs, const nlohmann::json& attrs)>;
 
 struct GoldenOp {
   Forward forward;      // empty when mini-engine lacks the op
   std::string missing;  // then: what is missing, e.g. "needs nn losses"
+  Steps steps{};        // only for the training cases (stepN_inK, out_stepN outputs)
 };
 
 // nullptr for an op the table does not know (a new case kind: add it).

@@ -57,8 +57,9 @@ TEST_P(GoldenForward, MatchesPyTorch) {
 
 // Inputs get requires_grad as the manifest lists, the op runs through the
 // differentiable API, out.backward(grad_out), and every grad_inK is compared.
-// Outputs this harness cannot produce yet (optimizer steps: stepN_inK,
-// out_step2) make the case skip, naming them, after the gradients were checked.
+// The remaining outputs (stepN_inK, out_step2) come from the op's optimizer
+// steps, run after the gradients were compared; an op without steps skips
+// naming them.
 TEST_P(GoldenGradient, MatchesPyTorch) {
   const GoldenCase& test_case = golden_case(GetParam());
   std::vector<const OutputSpec*> gradients;
@@ -106,9 +107,30 @@ TEST_P(GoldenGradient, MatchesPyTorch) {
     SCOPED_TRACE(spec->name);
     expect_matches_reference(grad, *spec, reference_file(test_case));
   }
-  if (!unchecked.empty()) {
-    GTEST_SKIP() << "gradients checked; not checked (needs optimizer steps in the harness): "
+  if (unchecked.empty()) return;
+  if (!op->steps) {
+    GTEST_SKIP() << "gradients checked; not checked (the op has no optimizer steps in the harness): "
                  << fmt::format("{}", fmt::join(unchecked, ", "));
+  }
+
+  // The training cases: the optimizer steps start from the gradients above.
+  ForwardOutputs steps;
+  try {
+    steps = op->steps(inputs, test_case.attrs);
+  } catch (const std::exception& error) {
+    FAIL() << test_case.op << " optimizer steps threw: " << error.what();
+  }
+  for (const std::string& name : unchecked) {
+    const auto result = steps.find(name);
+    const OutputSpec* spec = nullptr;
+    for (const OutputSpec& output : test_case.outputs) {
+      if (output.name == name) spec = &output;
+    }
+    // Every output the case lists must be compared: none is skipped silently.
+    EXPECT_NE(result, steps.end()) << "the optimizer steps of op " << test_case.op << " returned no '" << name << "'";
+    if (result == steps.end()) continue;
+    SCOPED_TRACE(name);
+    expect_matches_reference(result->second, *spec, reference_file(test_case));
   }
 }
 
