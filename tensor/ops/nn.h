@@ -6,29 +6,20 @@
 #include "tensor/backend.h"
 #include "tensor/tensor.h"
 
-namespace mini::ops {
+namespace mini {
 
-Tensor softmax(const Tensor& x, int64_t dim);
-Tensor log_softmax(const Tensor& x, int64_t dim);
-// Gradient of softmax / log_softmax w.r.t. its input, from the forward's output.
-Tensor softmax_backward(const Tensor& grad_output, const Tensor& output, int64_t dim);
-Tensor log_softmax_backward(const Tensor& grad_output, const Tensor& output, int64_t dim);
-
+// Option and result structs live in namespace mini (not mini::ops) so that an
+// unqualified call such as conv2d(x, w, b, Conv2dOptions{}) finds only the
+// differentiable mini::conv2d by argument-dependent lookup.
 struct LayerNormResult {
   Tensor out;   // x's shape
   Tensor mean;  // (rows,): one per normalized slice
   Tensor rstd;  // (rows,): 1 / sqrt(var + eps)
 };
-// Normalizes over the trailing dims `normalized_shape` (weight and bias, if
-// defined, have that shape).
-LayerNormResult layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias,
-                           double eps = 1e-5);
+
 struct LayerNormGrads {
   Tensor grad_x, grad_weight, grad_bias;
 };
-LayerNormGrads layer_norm_backward(const Tensor& grad_out, const Tensor& x, const Shape& normalized_shape,
-                                   const Tensor& mean, const Tensor& rstd, const Tensor& weight,
-                                   bool need_weight_grads);
 
 struct Conv2dOptions {
   std::pair<int64_t, int64_t> stride{1, 1};
@@ -36,6 +27,39 @@ struct Conv2dOptions {
   std::pair<int64_t, int64_t> dilation{1, 1};
   int64_t groups = 1;
 };
+
+struct Pool2dOptions {
+  std::pair<int64_t, int64_t> kernel{2, 2};
+  std::pair<int64_t, int64_t> stride{0, 0};  // 0 means "equal to kernel", as PyTorch's default
+  std::pair<int64_t, int64_t> padding{0, 0};
+  std::pair<int64_t, int64_t> dilation{1, 1};
+  bool ceil_mode = false;
+  bool count_include_pad = true;  // avg_pool2d only
+};
+
+}  // namespace mini
+
+namespace mini::ops {
+
+using mini::LayerNormResult;
+using mini::LayerNormGrads;
+using mini::Conv2dOptions;
+using mini::Pool2dOptions;
+
+Tensor softmax(const Tensor& x, int64_t dim);
+Tensor log_softmax(const Tensor& x, int64_t dim);
+// Gradient of softmax / log_softmax w.r.t. its input, from the forward's output.
+Tensor softmax_backward(const Tensor& grad_output, const Tensor& output, int64_t dim);
+Tensor log_softmax_backward(const Tensor& grad_output, const Tensor& output, int64_t dim);
+
+// Normalizes over the trailing dims `normalized_shape` (weight and bias, if
+// defined, have that shape).
+LayerNormResult layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias,
+                           double eps = 1e-5);
+LayerNormGrads layer_norm_backward(const Tensor& grad_out, const Tensor& x, const Shape& normalized_shape,
+                                   const Tensor& mean, const Tensor& rstd, const Tensor& weight,
+                                   bool need_weight_grads);
+
 // x (N, C, H, W), weight (K, C/groups, kh, kw), bias (K) or undefined -> (N, K, H', W').
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor(), const Conv2dOptions& options = {});
 // x (N, C, L), weight (K, C/groups, k) -> (N, K, L').
@@ -53,14 +77,6 @@ Tensor conv2d_backward_weight(const Tensor& grad_out, const Tensor& x, const Sha
 Tensor im2col(const Tensor& x, const ConvGeometry& geometry, Scalar pad_value = 0);
 Tensor col2im(const Tensor& columns, const Shape& input_sizes, const ConvGeometry& geometry);
 
-struct Pool2dOptions {
-  std::pair<int64_t, int64_t> kernel{2, 2};
-  std::pair<int64_t, int64_t> stride{0, 0};  // 0 means "equal to kernel", as PyTorch's default
-  std::pair<int64_t, int64_t> padding{0, 0};
-  std::pair<int64_t, int64_t> dilation{1, 1};
-  bool ceil_mode = false;
-  bool count_include_pad = true;  // avg_pool2d only
-};
 // (values, flat indices into each H*W plane), as torch's max_pool2d_with_indices.
 std::pair<Tensor, Tensor> max_pool2d(const Tensor& x, const Pool2dOptions& options);
 Tensor max_pool2d_backward(const Tensor& grad_out, const Tensor& indices, const Shape& input_sizes);
