@@ -377,16 +377,34 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   return binary_into(op, Tensor(), a, b, result_type(a, b), "");
 }
 
-Tensor binary(BinaryOp op, const Tensor& a, Scalar b) {
-  if (op == BinaryOp::pow) return pow(a, b);
-  const DType common = result_type(a, b);
-  return binary_into(op, Tensor(), a, scalar_operand(b, common, a.device()), common, "");
+// NOTE: like PyTorch, a float16/bfloat16 tensor with a scalar computes in
+// float: rounding the scalar to 16 bits first would turn x / 70001 into
+// x / inf. The float path costs a widening copy, so it is taken only when the
+// scalar is not exactly representable in the tensor's 16-bit type.
+static DType scalar_compute_dtype(DType common, Scalar value) {
+  if (common != DType::f16 && common != DType::bf16) return common;
+  const double v = value.to_double();
+  const double rounded = common == DType::f16 ? static_cast<float>(Half(static_cast<float>(v)))
+                                              : static_cast<float>(BFloat16(static_cast<float>(v)));
+  return rounded == v || std::isnan(v) ? common : DType::f32;
 }
 
-Tensor binary(BinaryOp op, Scalar a, const Tensor& b) {
-  const DType common = result_type(b, a);
-  return binary_into(op, Tensor(), scalar_operand(a, common, b.device()), b, common, "");
+// The functional form with a scalar operand on either side.
+static Tensor binary_with_scalar(BinaryOp op, const Tensor& tensor, Scalar value, bool scalar_first) {
+  const DType common = result_type(tensor, value);
+  const DType compute = scalar_compute_dtype(common, value);
+  const Tensor scalar = scalar_operand(value, compute, tensor.device());
+  Tensor result = scalar_first ? binary_into(op, Tensor(), scalar, tensor, compute, "")
+                               : binary_into(op, Tensor(), tensor, scalar, compute, "");
+  return result.dtype() == DType::f32 && compute != common ? to_dtype(result, common) : result;
 }
+
+Tensor binary(BinaryOp op, const Tensor& a, Scalar b) {
+  if (op == BinaryOp::pow) return pow(a, b);
+  return binary_with_scalar(op, a, b, false);
+}
+
+Tensor binary(BinaryOp op, Scalar a, const Tensor& b) { return binary_with_scalar(op, b, a, true); }
 
 void binary_out(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
   binary_into(op, out, a, b, result_type(a, b), "_out");
@@ -402,7 +420,8 @@ void binary_(BinaryOp op, const Tensor& self, const Tensor& other) {
 void binary_(BinaryOp op, const Tensor& self, Scalar other) {
   const DType common = result_type(self, other);
   if (op == BinaryOp::pow) check_integer_pow_exponent(common, other);
-  binary_into(op, self, self, scalar_operand(other, common, self.device()), common, "_");
+  const DType compute = scalar_compute_dtype(common, other);
+  binary_into(op, self, self, scalar_operand(other, compute, self.device()), compute, "_");
 }
 
 // ---- unary wrappers with parameters -----------------------------------------

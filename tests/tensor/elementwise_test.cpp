@@ -700,5 +700,20 @@ TEST(Equal, NeedsSameShapeAndExactlyEqualValues) {
   EXPECT_FALSE(ops::equal(tensor_of({kNaN}, DType::f32), tensor_of({kNaN}, DType::f32)));
 }
 
+TEST(Binary, SixteenBitTensorsComputeWithScalarsInFloat) {
+  // 70001 is inf in float16; PyTorch divides in float, so the result is 1/70001, not 0.
+  for (DType dtype : {DType::f16, DType::bf16}) {
+    const Tensor ones = ops::ones({3}, {.dtype = dtype});
+    const Tensor quotient = ops::div(ones, 70001.0);
+    EXPECT_EQ(quotient.dtype(), dtype);
+    expect_values_near(quotient, std::vector<double>(3, 1.0 / 70001.0), rtol_for(dtype), 0, dtype_name(dtype).data());
+    const Tensor in_place = ops::ones({3}, {.dtype = dtype});
+    ops::div_(in_place, 70001.0);
+    expect_values_near(in_place, std::vector<double>(3, 1.0 / 70001.0), rtol_for(dtype), 0, "div_");
+    const Tensor reversed = ops::mul(1e-5, ops::full({2}, 60000.0, {.dtype = dtype}));
+    expect_values_near(reversed, std::vector<double>(2, 0.6), rtol_for(dtype), 0, "scalar first");
+  }
+}
+
 }  // namespace
 }  // namespace mini
