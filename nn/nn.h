@@ -1,8 +1,10 @@
 #pragma once
 // The nn API: include this one header.
 #include "nn/functional.h"
+#include "nn/ema.h"
 #include "nn/init.h"
 #include "nn/layers/activation.h"
+#include "nn/layers/attention.h"
 #include "nn/layers/batch_norm.h"
 #include "nn/layers/container.h"
 #include "nn/layers/conv.h"
@@ -12,7 +14,10 @@
 #include "nn/layers/normalization.h"
 #include "nn/layers/pooling.h"
 #include "nn/layers/reshape.h"
+#include "nn/layers/transformer.h"
+#include "nn/lora.h"
 #include "nn/losses.h"
+#include "nn/models/gpt.h"
 #include "nn/module.h"
 #include "nn/optim/adagrad.h"
 #include "nn/optim/adam.h"

@@ -28,6 +28,7 @@ class Conv2d : public Module {
 
   const Tensor& weight() const { return weight_; }
   const Tensor& bias() const { return bias_; }
+  const Conv2dOptions& options() const { return options_; }
 
  private:
   int64_t in_channels_, out_channels_;

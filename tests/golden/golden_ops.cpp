@@ -70,7 +70,8 @@ GoldenOp variance(Tensor (*fn)(const Tensor&, const Shape&, bool, bool)) {
           ""};
 }
 
-GoldenOp missing(std::string what) { return {Forward(), std::move(what)}; }
+// For an op mini-engine lacks: its cases skip naming `what` (no op lacks one at the moment).
+[[maybe_unused]] GoldenOp missing(std::string what) { return {Forward(), std::move(what)}; }
 
 ForwardOutputs transpose_reshape(const Inputs& in, const Json& attrs) {
   Tensor x = in[0];
@@ -164,6 +165,78 @@ ForwardOutputs sdpa_manual(const Inputs& in, const Json& attrs) {
   const Tensor scores =
       mini::div(mini::matmul(q, mini::transpose(k, -2, -1)), std::sqrt(static_cast<double>(q.size(-1))));
   return just(mini::matmul(mini::softmax(mini::add(scores, mask), -1), v));
+}
+
+// ---- nn modules: nn.MultiheadAttention and model.transformer_encoder ----
+// The case's parameter inputs are loaded into a freshly built module (strict
+// load_state_dict: copies, by PyTorch's names, which are the module's
+// named_parameters() in order). A post-accumulate-grad hook on each module
+// parameter hands its gradient to the case input, which GoldenGradient compares.
+void load_parameters(nn::Module& module, const Inputs& in, size_t first) {
+  const auto named = module.named_parameters();
+  MINI_CHECK(in.size() == first + named.size(), "golden: {} has {} parameters, the case gives {} inputs after in{}",
+             module.type_name(), named.size(), in.size() - first, first - 1);
+  nn::StateDict state;
+  for (size_t i = 0; i < named.size(); ++i) state.insert(named[i].first, in[first + i]);
+  module.load_state_dict(state);
+  for (size_t i = 0; i < named.size(); ++i) {
+    const Tensor& input = in[first + i];
+    if (!input.requires_grad()) continue;
+    named[i].second.register_post_accumulate_grad_hook([input](const Tensor& param) { input.set_grad(param.grad()); });
+  }
+}
+
+// in0..in2 = query, key, value (self_attention: in0 alone), then in_proj_weight,
+// in_proj_bias, out_proj.weight, out_proj.bias. attn_mask: null or "causal".
+ForwardOutputs multihead_attention(const Inputs& in, const Json& attrs) {
+  const bool self_attention = attrs.at("self_attention").get<bool>();
+  const Tensor &query = in.at(0), &key = self_attention ? in[0] : in.at(1), &value = self_attention ? in[0] : in.at(2);
+  auto mha = std::make_shared<nn::MultiheadAttention>(
+      attrs.at("embed_dim").get<int64_t>(), attrs.at("num_heads").get<int64_t>(), attrs.at("dropout").get<double>(),
+      attrs.at("bias").get<bool>(), attrs.at("batch_first").get<bool>(), TensorOptions{.dtype = query.dtype()});
+  load_parameters(*mha, in, self_attention ? 1 : 3);
+  nn::MultiheadAttentionForward options{.need_weights = attrs.at("need_weights").get<bool>(),
+                                        .average_attn_weights = attrs.at("average_attn_weights").get<bool>()};
+  if (!attrs.at("attn_mask").is_null()) {
+    MINI_CHECK(attrs.at("attn_mask") == "causal", "golden: nn.MultiheadAttention: unknown attn_mask {}",
+               attrs.at("attn_mask").dump());
+    const int64_t length = query.size(attrs.at("batch_first").get<bool>() ? 1 : 0);
+    options.attn_mask = nn::functional::causal_mask(length, length, {.dtype = query.dtype()});
+  }
+  auto [out, weights] = mha->forward(query, key, value, options);
+  ForwardOutputs outputs{{"out", std::move(out)}};
+  if (weights.defined()) outputs["out_attn_weights"] = std::move(weights);
+  return outputs;
+}
+
+// in0 = x, in1 = target, in2.. = the layers' parameters (layers.K.<name>);
+// loss = mse_loss(encoder(x, causal src_mask), target).
+ForwardOutputs transformer_encoder(const Inputs& in, const Json& attrs) {
+  MINI_CHECK(attrs.at("activation") == "relu" || attrs.at("activation") == "gelu",
+             "golden: model.transformer_encoder: unknown activation {}", attrs.at("activation").dump());
+  MINI_CHECK(attrs.at("src_mask").get<std::string>().starts_with("causal") &&
+                 attrs.at("loss").get<std::string>().starts_with("mse_loss(") &&
+                 attrs.at("loss").get<std::string>().ends_with("reduction=mean)"),
+             "golden: model.transformer_encoder: only the causal-mask, mean mse_loss model is written out, got {}",
+             attrs.dump());
+  const nn::TransformerEncoderLayerOptions layer{.d_model = attrs.at("d_model").get<int64_t>(),
+                                                 .nhead = attrs.at("nhead").get<int64_t>(),
+                                                 .dim_feedforward = attrs.at("dim_feedforward").get<int64_t>(),
+                                                 .dropout = attrs.at("dropout").get<double>(),
+                                                 .activation = attrs.at("activation") == "relu"
+                                                                   ? nn::TransformerActivation::relu
+                                                                   : nn::TransformerActivation::gelu,
+                                                 .layer_norm_eps = attrs.at("layer_norm_eps").get<double>(),
+                                                 .batch_first = attrs.at("batch_first").get<bool>(),
+                                                 .norm_first = attrs.at("norm_first").get<bool>()};
+  const Tensor& x = in.at(0);
+  auto encoder = std::make_shared<nn::TransformerEncoder>(layer, attrs.at("num_layers").get<int64_t>(),
+                                                          /*final_norm=*/false, TensorOptions{.dtype = x.dtype()});
+  load_parameters(*encoder, in, 2);
+  const int64_t length = x.size(layer.batch_first ? 1 : 0);
+  Tensor hidden = encoder->forward(x, {.src_mask = nn::functional::causal_mask(length, length, {.dtype = x.dtype()})});
+  Tensor loss = nn::mse_loss(hidden, in.at(1));
+  return {{"out", std::move(loss)}, {"out_hidden", std::move(hidden)}};
 }
 
 // ---- nn: normalization layers and losses (nn/functional.h, nn/losses.h) ----
@@ -447,10 +520,8 @@ const std::map<std::string, GoldenOp>& table() {
       {"kl_div", {kl_div, ""}},
       {"model.mlp_train",
        {[](const Inputs& in, const Json& attrs) { return just(mlp_loss(in, attrs)); }, "", mlp_steps}},
-      // ---- not in mini-engine yet ----
-      {"nn.MultiheadAttention", missing("needs nn::MultiheadAttention (nn/layers/ has no attention module yet)")},
-      {"model.transformer_encoder",
-       missing("needs nn::TransformerEncoderLayer (nn/layers/ has no MultiheadAttention or transformer layer yet)")},
+      {"nn.MultiheadAttention", {multihead_attention, ""}},
+      {"model.transformer_encoder", {transformer_encoder, ""}},
   };
   return ops_by_name;
 }
