@@ -23,7 +23,8 @@
 // (so names read `layers.0.attn.q_proj.lora_A`), a child `lora` (a
 // LoraLinear holding rank/scale/dropout/merged state; it owns no tensors) and a
 // forward hook that adds the low-rank term. The base parameter names are
-// unchanged, so a base checkpoint still loads into the adapted model.
+// unchanged, so a base checkpoint still loads into the adapted model
+// (load_state_dict(state, /*strict=*/false): the adapters are its missing keys).
 #include <cstdint>
 #include <map>
 #include <string>
