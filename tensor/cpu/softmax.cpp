@@ -23,39 +23,11 @@
 namespace mini::cpu {
 namespace {
 
-// exp(x) for x <= 0 or NaN: softmax only exponentiates x - max. Knowing the
-// sign drops exp_f32's overflow handling, which made the exp pass the
-// bottleneck (softmax is otherwise memory-bound). Same polynomial as exp_f32.
-inline float exp_nonpositive(float x) {
-  constexpr float kLog2e = 1.44269504088896341f;
-  constexpr float kLn2Hi = 0.693359375f;
-  constexpr float kLn2Lo = -2.12194440e-4f;
-  // Adding 1.5 * 2^23 rounds to an integer, which lands in the low mantissa bits.
-  constexpr float kRoundMagic = 12582912.0f;
-  // Below -87.3, 2^n would leave the normal range; those results become 0 below.
-  const float clamped = x < -87.3f ? -87.3f : x;  // NaN compares false and stays NaN
-  const float shifted = clamped * kLog2e + kRoundMagic;
-  const float n = shifted - kRoundMagic;
-  float r = clamped - n * kLn2Hi;
-  r = r - n * kLn2Lo;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  // n is in [-126, 0]: 2^n is (n + 127) in the exponent field.
-  const int32_t exponent = std::bit_cast<int32_t>(shifted) - std::bit_cast<int32_t>(kRoundMagic) + 127;
-  const float result = p * std::bit_cast<float>(exponent << 23);
-  return x < -87.3f ? 0.0f : result;  // NaN propagates through p
-}
-
 // exp of x - max (so x <= 0, or NaN).
 template <typename C>
 inline C exp_shifted(C x) {
   if constexpr (std::is_same_v<C, float>) {
-    return exp_nonpositive(x);
+    return exp_nonpositive_f32(x);
   } else {
     return std::exp(x);
   }

@@ -18,20 +18,20 @@ inline float select_f32(bool condition, float if_true, float if_false) {
   return std::bit_cast<float>((std::bit_cast<uint32_t>(if_true) & mask) | (std::bit_cast<uint32_t>(if_false) & ~mask));
 }
 
-// exp(x) for float. NOTE: x < -87 (results below about 1.6e-38, near the
-// smallest normal float) flushes to 0; a denormal result is not worth a
-// slower path for softmax and activations.
-inline float exp_f32(float x) {
-  constexpr float kLog2e = 1.44269504088896341f;
+namespace detail {
+
+// Cephes expf's pieces, shared by exp_f32 and exp_nonpositive_f32:
+// exp(x) = 2^n * exp(r) with n = round(x / ln 2) and |r| <= ln 2 / 2.
+inline constexpr float kExpLog2e = 1.44269504088896341f;
+// NOTE: rounding by adding and subtracting 1.5 * 2^23 (std::floor blocks
+// vectorisation: GCC only vectorises it under -fno-trapping-math).
+inline constexpr float kExpRoundMagic = 12582912.0f;
+
+// exp(x - n ln 2) with ln 2 split in two parts so the reduction is exact.
+inline float exp_of_reduced(float x, float n) {
   constexpr float kLn2Hi = 0.693359375f;
   constexpr float kLn2Lo = -2.12194440e-4f;
-  const float clamped = std::min(std::max(x, -87.0f), 88.7f);
-  // exp(x) = 2^n * exp(r), n = round(x / ln 2), |r| <= ln 2 / 2.
-  // NOTE: rounding by adding and subtracting 1.5 * 2^23 (std::floor blocks
-  // vectorisation: GCC only vectorises it under -fno-trapping-math).
-  constexpr float kRoundMagic = 12582912.0f;
-  const float n = (clamped * kLog2e + kRoundMagic) - kRoundMagic;
-  float r = clamped - n * kLn2Hi;
+  float r = x - n * kLn2Hi;
   r = r - n * kLn2Lo;
   float p = 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
@@ -39,7 +39,19 @@ inline float exp_f32(float x) {
   p = p * r + 4.1665795894e-2f;
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
+  return p * r * r + r + 1.0f;
+}
+
+}  // namespace detail
+
+// exp(x) for float. NOTE: x < -87 (results below about 1.6e-38, near the
+// smallest normal float) flushes to 0; a denormal result is not worth a
+// slower path for softmax and activations.
+inline float exp_f32(float x) {
+  using namespace detail;
+  const float clamped = std::min(std::max(x, -87.0f), 88.7f);
+  const float n = (clamped * kExpLog2e + kExpRoundMagic) - kExpRoundMagic;
+  const float p = exp_of_reduced(clamped, n);
   // 2^n as two normal powers of two: n spans [-126, 128], and both 2^-126
   // and 2^128 lie outside the normal range (2^n in one step would flush
   // exp(-87..-86.6) to 0 and overflow near 88.7).
@@ -51,6 +63,23 @@ inline float exp_f32(float x) {
   result = select_f32(x > 88.72283905f, std::numeric_limits<float>::infinity(), result);
   result = select_f32(x < -87.0f, 0.0f, result);
   return select_f32(x != x, x, result);  // NaN in, NaN out
+}
+
+// exp(x) for x <= 0 or NaN, as softmax needs for x - max. Knowing the sign
+// drops exp_f32's overflow handling, which made softmax's exp pass the
+// bottleneck (softmax is otherwise memory-bound).
+inline float exp_nonpositive_f32(float x) {
+  using namespace detail;
+  // Below -87.3, 2^n would leave the normal range; those results become 0 below.
+  const float clamped = x < -87.3f ? -87.3f : x;  // NaN compares false and stays NaN
+  const float shifted = clamped * kExpLog2e + kExpRoundMagic;
+  const float n = shifted - kExpRoundMagic;
+  const float p = exp_of_reduced(clamped, n);
+  // n is in [-126, 0]: 2^n is (n + 127) in the exponent field, which the
+  // rounding trick left in the low mantissa bits of `shifted`.
+  const int32_t exponent = std::bit_cast<int32_t>(shifted) - std::bit_cast<int32_t>(kExpRoundMagic) + 127;
+  const float result = p * std::bit_cast<float>(exponent << 23);
+  return x < -87.3f ? 0.0f : result;  // NaN propagates through p
 }
 
 // log(x) for float (Cephes logf): x = m * 2^e with m in [sqrt(1/2), sqrt(2)),

@@ -46,6 +46,16 @@ TEST(VecMath, ExpIsWithinTwoUlps) {
   EXPECT_TRUE(std::isnan(exp_f32(kNaN)));
 }
 
+TEST(VecMath, NonPositiveExpIsWithinTwoUlpsAndFlushesBelowTheNormalRange) {
+  EXPECT_LE(max_ulps([](float x) { return exp_nonpositive_f32(x); },
+                     [](double x) { return std::exp(x); }, -87.0, 0.0),
+            2.0);
+  EXPECT_EQ(exp_nonpositive_f32(0.0f), 1.0f);
+  EXPECT_EQ(exp_nonpositive_f32(-100.0f), 0.0f);
+  EXPECT_EQ(exp_nonpositive_f32(-std::numeric_limits<float>::infinity()), 0.0f);
+  EXPECT_TRUE(std::isnan(exp_nonpositive_f32(std::numeric_limits<float>::quiet_NaN())));
+}
+
 TEST(VecMath, LogIsWithinTwoUlpsFromDenormalsToTheLargestFloat) {
   double worst = 0;
   // Every 997th bit pattern of the positive floats, denormals included.
