@@ -70,13 +70,17 @@ Tensor Module::forward(const Tensor&) {
   return Tensor();
 }
 
+Tensor Module::run_forward(const ForwardFunction& forward, const Tensor& input) {
+  return forward_wrapper_ ? forward_wrapper_(forward, input) : forward(input);
+}
+
 Tensor Module::operator()(const Tensor& input) {
-  if (pre_hooks_.empty() && post_hooks_.empty()) return forward(input);
+  if (pre_hooks_.empty() && post_hooks_.empty() && !forward_wrapper_) return forward(input);
   Tensor x = input;
   for (auto& [id, hook] : pre_hooks_) {
     if (std::optional<Tensor> replaced = hook(*this, x)) x = *replaced;
   }
-  Tensor y = forward(x);
+  Tensor y = run_forward([this](const Tensor& in) { return forward(in); }, x);
   for (auto& [id, hook] : post_hooks_) {
     if (std::optional<Tensor> replaced = hook(*this, x, y)) y = *replaced;
   }

@@ -83,6 +83,18 @@ class Module : public std::enable_shared_from_this<Module> {
   // Runs the pre hooks, forward() and the post hooks. Call modules this way.
   Tensor operator()(const Tensor& input);
 
+  // A forward wrapper changes how this module's computation runs without
+  // changing the module: activation checkpointing wraps matching submodules
+  // with mini::checkpoint this way. It receives the plain computation and the input.
+  using ForwardFunction = std::function<Tensor(const Tensor&)>;
+  using ForwardWrapper = std::function<Tensor(const ForwardFunction& forward, const Tensor& input)>;
+  void set_forward_wrapper(ForwardWrapper wrapper) { forward_wrapper_ = std::move(wrapper); }
+  bool has_forward_wrapper() const { return static_cast<bool>(forward_wrapper_); }
+  // Runs `forward` (this module's computation, e.g. a forward() overload with
+  // extra arguments such as masks) through the wrapper, if one is set.
+  // operator() goes through here; so should callers that bypass operator().
+  Tensor run_forward(const ForwardFunction& forward, const Tensor& input);
+
   // "Linear", "Sequential", ... (the class name, for summaries and errors).
   const std::string& type_name() const { return type_name_; }
   // The text inside the parentheses of summary(): "in_features=4, out_features=2, bias=true".
@@ -167,6 +179,7 @@ class Module : public std::enable_shared_from_this<Module> {
   std::vector<std::pair<std::string, ModulePtr>> children_;
   std::vector<std::pair<uint64_t, ForwardPreHook>> pre_hooks_;
   std::vector<std::pair<uint64_t, ForwardHook>> post_hooks_;
+  ForwardWrapper forward_wrapper_;
 };
 
 // Makes `target` (its storage, geometry and dtype) refer to `source`'s data,

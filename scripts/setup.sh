@@ -16,6 +16,7 @@ packages=(
   libcli11-dev             # the mini-engine command line
   libfmt-dev               # formatting of messages
   dataset-fashion-mnist    # the default example's data
+  fortunes                 # a text corpus for the byte-level language model example
 )
 
 missing=()

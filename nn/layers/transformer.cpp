@@ -77,7 +77,8 @@ TransformerEncoder::TransformerEncoder(const TransformerEncoderLayerOptions& lay
 Tensor TransformerEncoder::forward(const Tensor& src, const TransformerMasks& masks) {
   Tensor x = src;
   for (int64_t i = 0; i < layers->size(); ++i) {
-    x = std::static_pointer_cast<TransformerEncoderLayer>((*layers)[i])->forward(x, masks);
+    auto layer = std::static_pointer_cast<TransformerEncoderLayer>((*layers)[i]);
+    x = layer->run_forward([&](const Tensor& in) { return layer->forward(in, masks); }, x);
   }
   return norm ? (*norm)(x) : x;
 }

@@ -37,7 +37,9 @@ Tensor GPT::forward(const Tensor& tokens) {
   const Tensor positions = ops::arange(0, length, 1, {.dtype = DType::i64, .device = tokens.device()});
   Tensor x = (*drop)(mini::add((*wte)(tokens), (*wpe)(positions)));  // (N, T, C)
   for (int64_t i = 0; i < h->size(); ++i) {
-    x = std::static_pointer_cast<TransformerEncoderLayer>((*h)[i])->forward(x, {.is_causal = true});
+    auto layer = std::static_pointer_cast<TransformerEncoderLayer>((*h)[i]);
+    // run_forward: wrappers (activation checkpointing) see the causal call.
+    x = layer->run_forward([&layer](const Tensor& in) { return layer->forward(in, {.is_causal = true}); }, x);
   }
   return mini::linear((*ln_f)(x), wte->weight());  // (N, T, vocab)
 }
