@@ -13,6 +13,21 @@ namespace mini {
 int num_threads();
 void set_num_threads(int count);
 
+// While alive, parallel_for on this thread runs serially and never takes the
+// pool. DataLoader workers use it: the training thread then always gets the
+// whole pool, so its results (the chunking of reductions and GEMMs) never
+// depend on what the workers happen to be doing.
+class SerialThreadGuard {
+ public:
+  SerialThreadGuard();
+  ~SerialThreadGuard();
+  SerialThreadGuard(const SerialThreadGuard&) = delete;
+  SerialThreadGuard& operator=(const SerialThreadGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
 namespace detail {
 // A non-owning reference to a callable taking (begin, end): no allocation per call.
 struct RangeFnRef {

@@ -34,11 +34,11 @@ inline constexpr int kCheckpointFormatVersion = 1;
 
 // A complete checkpoint found in a checkpoints directory.
 struct CheckpointInfo {
-  std::string name;             // "epoch_2"
-  std::filesystem::path path;   // the directory to read
-  int64_t sequence = 0;         // save order within the checkpoints directory
+  std::string name;            // "epoch_2"
+  std::filesystem::path path;  // the directory to read
+  int64_t sequence = 0;        // save order within the checkpoints directory
   bool is_best = false;
-  std::string best_metric;      // the group a best checkpoint replaces within ("" for regular ones)
+  std::string best_metric;  // the group a best checkpoint replaces within ("" for regular ones)
 };
 
 // Reads every file of a checkpoint directory, or a bare .safetensors file as

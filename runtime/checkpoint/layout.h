@@ -11,12 +11,11 @@
 //                            next save renames it back)
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "runtime/checkpoint/checkpoint.h"
 

@@ -41,8 +41,7 @@ void check_checkpoint_name(std::string_view name, std::string_view what) {
   MINI_CHECK(!name.empty(), "{} is empty", what);
   MINI_CHECK(name.size() <= 200, "{} \"{}\" is longer than 200 characters", what, name);
   for (char c : name) {
-    MINI_CHECK(allowed_in_name(c), "{} \"{}\": '{}' is not allowed (use letters, digits and _ . = + -)", what, name,
-               c);
+    MINI_CHECK(allowed_in_name(c), "{} \"{}\": '{}' is not allowed (use letters, digits and _ . = + -)", what, name, c);
   }
   MINI_CHECK(name.front() != '.', "{} \"{}\" must not start with '.'", what, name);
   MINI_CHECK(name != detail::kLastPointerName, "{} \"last\" is reserved for the latest-checkpoint pointer", what);

@@ -45,7 +45,9 @@ void validate_dataloader(const Node& cfg) {
   for (const auto& [key, value] : cfg.items()) {
     const ArgSpec* spec = info.find_arg(key);
     if (spec == nullptr) {
-      value.fail(fmt::format("unknown dataloader key '{}'{}", key, config::did_you_mean(key, names)));
+      std::string hint = config::did_you_mean(key, names);
+      if (hint.empty()) hint = fmt::format(" (keys: {})", fmt::join(names, ", "));
+      value.fail(fmt::format("unknown dataloader key '{}'{}", key, hint));
     }
     config::validate_arg(*spec, value, info.type);
   }
@@ -77,6 +79,17 @@ std::shared_ptr<DataLoader> build_dataloader(const Node& cfg, uint64_t default_s
   const Node& dataset_cfg = cfg.at("dataset");
   std::shared_ptr<Dataset> dataset = dataset_registry().build(dataset_cfg);
   if (dataset->size() == 0) dataset_cfg.fail(fmt::format("{} is empty", dataset->describe()));
+  if (!dataset->pipeline().empty()) {
+    // Run the pipeline on one sample now, so a transform that cannot work on
+    // this data (a crop of flattened images) fails here, at its config line,
+    // instead of at the first batch of training.
+    try {
+      const int64_t first[] = {0};
+      dataset->load_batch(first, 0, 0);
+    } catch (const ValueError& e) {
+      dataset_cfg.at("pipeline").fail(fmt::format("does not fit {}: {}", dataset->describe(), e.what()));
+    }
+  }
 
   std::shared_ptr<Sampler> sampler;
   const SamplerContext context{.dataset_size = dataset->size(), .default_seed = options.seed, .rank = rank,

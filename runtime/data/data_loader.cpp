@@ -1,5 +1,8 @@
 #include "runtime/data/data_loader.h"
 
+#include "tensor/parallel.h"
+
+#include <algorithm>
 #include <condition_variable>
 #include <exception>
 #include <map>
@@ -75,6 +78,8 @@ struct DataLoader::Iterator::State {
   }
 
   void worker_loop() {
+    // Loading never takes the compute thread pool (see SerialThreadGuard).
+    SerialThreadGuard serial;
     std::unique_lock lock(mutex);
     while (true) {
       work_ready.wait(lock, [&] {

@@ -75,11 +75,13 @@ Batch MnistDataset::get_batch(std::span<const int64_t> indices) const {
   Tensor label = ops::empty({count}, {.dtype = DType::i64});
   float* dst = input.data<float>();
   int64_t* dst_label = label.data<int64_t>();
+  // Locals, so the compiler need not reload them after every store through `out`.
+  const float scale = scale_, shift = shift_;
   for (int64_t row = 0; row < count; ++row) {
     const int64_t index = indices[static_cast<size_t>(row)];
     const uint8_t* src = pixels_.data() + index * pixels;
     float* out = dst + row * pixels;
-    for (int64_t i = 0; i < pixels; ++i) out[i] = static_cast<float>(src[i]) * scale_ + shift_;
+    for (int64_t i = 0; i < pixels; ++i) out[i] = static_cast<float>(src[i]) * scale + shift;
     dst_label[row] = labels_[static_cast<size_t>(index)];
   }
   return {{"input", input}, {"label", label}};

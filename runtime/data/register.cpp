@@ -39,8 +39,18 @@ ArgSpec field_arg() {
   return config::optional("field", ArgType::String, Node::from("input"), "the batch field to transform");
 }
 
-// Builds the `pipeline:` list and attaches it.
-std::shared_ptr<Dataset> with_pipeline(std::shared_ptr<Dataset> dataset, const Args& args) {
+// Constructs the dataset; its errors (a missing file, a bad CSV cell) are
+// reported at the dataset's config node. Then builds the `pipeline:` list.
+template <typename MakeDataset>
+std::shared_ptr<Dataset> with_pipeline(const Args& args, MakeDataset make_dataset) {
+  std::shared_ptr<Dataset> dataset;
+  try {
+    dataset = make_dataset();
+  } catch (const config::ConfigError&) {
+    throw;
+  } catch (const ValueError& e) {
+    args.config().fail(e.what());
+  }
   std::vector<std::shared_ptr<const Transform>> pipeline;
   for (const Node& transform : args.node("pipeline").elements()) {
     pipeline.push_back(transform_registry().build(transform));
@@ -82,7 +92,7 @@ void register_mnist(const std::string& type, std::optional<std::string> default_
       if (*options.std <= 0) args.fail("std", fmt::format("must be positive, got {}", *options.std));
     }
     if (!args.is_null("limit")) options.limit = non_negative(args, "limit");
-    return with_pipeline(std::make_shared<MnistDataset>(type, options), args);
+    return with_pipeline(args, [&] { return std::make_shared<MnistDataset>(type, options); });
   });
 }
 
@@ -112,7 +122,7 @@ void register_datasets() {
         const std::string delimiter = args.get_string("delimiter");
         if (delimiter.size() != 1) args.fail("delimiter", fmt::format("expected one character, got '{}'", delimiter));
         options.delimiter = delimiter[0];
-        return with_pipeline(std::make_shared<CsvDataset>(options), args);
+        return with_pipeline(args, [&] { return std::make_shared<CsvDataset>(options); });
       });
 
   dataset_registry().add(
@@ -130,7 +140,7 @@ void register_datasets() {
                                                .num_classes = args.get_int("num_classes"),
                                                .seed = static_cast<uint64_t>(args.get_int("seed")),
                                                .noise = args.get_double("noise")};
-        return with_pipeline(std::make_shared<SyntheticClassification>(options), args);
+        return with_pipeline(args, [&] { return std::make_shared<SyntheticClassification>(options); });
       });
 
   dataset_registry().add(
@@ -148,7 +158,7 @@ void register_datasets() {
                                            .num_targets = args.get_int("num_targets"),
                                            .noise = args.get_double("noise"),
                                            .seed = static_cast<uint64_t>(args.get_int("seed"))};
-        return with_pipeline(std::make_shared<SyntheticRegression>(options), args);
+        return with_pipeline(args, [&] { return std::make_shared<SyntheticRegression>(options); });
       });
 
   dataset_registry().add(
@@ -161,7 +171,7 @@ void register_datasets() {
       [](const Args& args) {
         ByteTextOptions options{.path = args.get_string("path"), .block_size = args.get_int("block_size")};
         if (!args.is_null("stride")) options.stride = args.get_int("stride");
-        return with_pipeline(std::make_shared<ByteTextDataset>(options), args);
+        return with_pipeline(args, [&] { return std::make_shared<ByteTextDataset>(options); });
       });
 }
 

@@ -24,7 +24,7 @@ namespace mini::runtime {
 
 struct ConsoleOptions {
   int64_t interval = 10;            // plain lines every `interval` iterations, and at the last one
-  std::optional<bool> tty;          // unset: whether stdout is a terminal
+  std::optional<bool> tty{};        // unset: whether stdout is a terminal
   double min_redraw_seconds = 0.1;  // terminal: the least time between two redraws
   int bar_width = 20;
   std::ostream* out = nullptr;      // unset: std::cout. Set `quiet` for no console output.

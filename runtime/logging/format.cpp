@@ -62,7 +62,7 @@ std::string format_bar(int64_t done, int64_t total, int width) {
   bar.back() = ']';
   for (int i = 0; i < filled; ++i) bar[1 + i] = '=';
   // The arrow head marks the front while unfinished.
-  if (filled < width && done > 0) bar[1 + filled] = '>';
+  if (filled < width && done > 0 && total > 0) bar[1 + filled] = '>';
   return bar;
 }
 

@@ -44,9 +44,9 @@ struct TrainProgress {
   double time = kUnset;       // seconds per iteration
   double data_time = kUnset;  // of which waiting for data
   double samples_per_second = kUnset;
-  std::optional<int64_t> memory_mb;
+  std::optional<int64_t> memory_mb{};
   // Loss and friends (or metrics), printed in this order.
-  std::vector<std::pair<std::string, double>> scalars;
+  std::vector<std::pair<std::string, double>> scalars{};
 };
 
 // MMEngine's log line: `Epoch(<mode>) [1][100/469]  lr: 5.0000e-02  eta: 0:00:12

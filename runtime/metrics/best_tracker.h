@@ -18,9 +18,9 @@ namespace mini::runtime {
 struct BestTracker {
   enum Rule { Greater, Less };
 
-  std::string metric;
+  std::string metric{};
   Rule rule = Greater;
-  std::optional<double> best;
+  std::optional<double> best{};
 
   // `rule_name`: "greater", "less" or "auto"; throws mini::ValueError for
   // another name, or when "auto" cannot tell from the metric's name.

@@ -24,7 +24,7 @@ enum class PerplexitySource { Loss, Logits };
 
 struct PerplexityOptions {
   PerplexitySource source = PerplexitySource::Loss;
-  std::optional<std::string> output_key;  // default: "loss" or "logits" by source
+  std::optional<std::string> output_key{};  // default: "loss" or "logits" by source
   std::string target_key = "target";
   int64_t ignore_index = -100;
 };

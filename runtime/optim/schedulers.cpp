@@ -130,8 +130,8 @@ std::vector<Family> families() {
   out.push_back({"Constant",
                  "multiplies the value by factor until end, then restores it",
                  {config::optional("factor", ArgType::Float, Node::from(1.0 / 3), "the multiplier, in (0, 1]")},
-                 true,
-                 true,
+                 /*has_momentum_variant=*/true,
+                 /*convertible=*/true,
                  [](const Args& args, Optimizer& optimizer, const Window& w) {
                    return std::make_unique<nn::optim::ConstantLR>(
                        optimizer, nn::optim::ConstantLROptions{.factor = args.get_double("factor")}, w.window);
@@ -140,8 +140,8 @@ std::vector<Family> families() {
                  "multiplies the value by gamma every step_size steps",
                  {config::required("step_size", ArgType::Int, "period of the decay, in steps"),
                   config::optional("gamma", ArgType::Float, Node::from(0.1), "multiplier per period")},
-                 true,
-                 true,
+                 /*has_momentum_variant=*/true,
+                 /*convertible=*/true,
                  [](const Args& args, Optimizer& optimizer, const Window& w) {
                    return std::make_unique<nn::optim::StepLR>(
                        optimizer,
@@ -154,8 +154,8 @@ std::vector<Family> families() {
        "multiplies the value by gamma at each milestone (steps counted from begin)",
        {config::required("milestones", ArgType::IntList, "increasing steps at which to decay"),
         config::optional("gamma", ArgType::Float, Node::from(0.1), "multiplier per milestone")},
-       true,
-       true,
+       /*has_momentum_variant=*/true,
+       /*convertible=*/true,
        [](const Args& args, Optimizer& optimizer, const Window& w) {
          return std::make_unique<nn::optim::MultiStepLR>(
              optimizer,
@@ -166,8 +166,8 @@ std::vector<Family> families() {
   out.push_back({"Exponential",
                  "multiplies the value by gamma every step",
                  {config::required("gamma", ArgType::Float, "multiplier per step")},
-                 true,
-                 true,
+                 /*has_momentum_variant=*/true,
+                 /*convertible=*/true,
                  [](const Args& args, Optimizer& optimizer, const Window& w) {
                    return std::make_unique<nn::optim::ExponentialLR>(
                        optimizer, nn::optim::ExponentialLROptions{.gamma = args.get_double("gamma")}, w.window);
@@ -177,8 +177,8 @@ std::vector<Family> families() {
        "scales the value linearly from start_factor to end_factor over [begin, end) (warm-up)",
        {config::optional("start_factor", ArgType::Float, Node::from(1.0 / 3), "multiplier at begin, in (0, 1]"),
         config::optional("end_factor", ArgType::Float, Node::from(1.0), "multiplier reached at end - 1, in [0, 1]")},
-       true,
-       true,
+       /*has_momentum_variant=*/true,
+       /*convertible=*/true,
        [](const Args& args, Optimizer& optimizer, const Window& w) {
          return std::make_unique<nn::optim::LinearLR>(
              optimizer,
@@ -191,8 +191,8 @@ std::vector<Family> families() {
        "cosine curve from the value down to eta_min over T_max steps",
        {nullable(config::optional("T_max", ArgType::Int, Node(), "steps of the half cosine (null: end - begin)")),
         config::optional("eta_min", ArgType::Float, Node::from(0.0), "the value at the bottom")},
-       true,
-       true,
+       /*has_momentum_variant=*/true,
+       /*convertible=*/true,
        [](const Args& args, Optimizer& optimizer, const Window& w) {
          nn::optim::CosineAnnealingLROptions options{.T_max = std::nullopt, .eta_min = args.get_double("eta_min")};
          if (!args.is_null("T_max")) {
@@ -214,8 +214,8 @@ std::vector<Family> families() {
                       }(),
                       "value multiplier at each restart, one per period"),
                   config::optional("eta_min", ArgType::Float, Node::from(0.0), "the value at the bottom")},
-                 true,
-                 true,
+                 /*has_momentum_variant=*/true,
+                 /*convertible=*/true,
                  [](const Args& args, Optimizer& optimizer, const Window& w) {
                    const auto periods = args.get_int_list("periods");
                    const auto weights = args.get_double_list("restart_weights");
@@ -235,8 +235,8 @@ std::vector<Family> families() {
        "polynomial decay from the value to eta_min at end - 1",
        {config::optional("eta_min", ArgType::Float, Node::from(0.0), "the final value"),
         config::optional("power", ArgType::Float, Node::from(1.0), "exponent of the polynomial")},
-       true,
-       true,
+       /*has_momentum_variant=*/true,
+       /*convertible=*/true,
        [](const Args& args, Optimizer& optimizer, const Window& w) {
          if (w.window.end == kInfiniteStep) args.fail("end", "PolyLR needs a finite end");
          return std::make_unique<nn::optim::PolyLR>(
@@ -258,8 +258,8 @@ std::vector<Family> families() {
                          "final value = starting value / final_div_factor"),
         config::optional("three_phase", ArgType::Bool, Node::from(false),
                          "the paper's three phases instead of fastai's two")},
-       false,
-       true,
+       /*has_momentum_variant=*/false,
+       /*convertible=*/true,
        [](const Args& args, Optimizer& optimizer, const Window& w) {
          nn::optim::OneCycleLROptions options{.max_value = {},
                                               .total_steps = 0,
@@ -299,8 +299,8 @@ std::vector<Family> families() {
         config::optional("cooldown", ArgType::Int, Node::from(0), "steps to wait after a reduction"),
         config::optional("min_value", ArgType::Float, Node::from(0.0), "the value never goes below this"),
         config::optional("eps", ArgType::Float, Node::from(1e-8), "reductions smaller than this are skipped")},
-       true,
-       false,
+       /*has_momentum_variant=*/true,
+       /*convertible=*/false,
        [](const Args& args, Optimizer& optimizer, const Window& w) {
          return std::make_unique<nn::optim::ReduceOnPlateauLR>(
              optimizer,

@@ -2,6 +2,11 @@
 // NOTE: workers spin briefly before sleeping because ops arrive back to back
 // during training; waking a sleeping thread costs ~10-50 us, more than a
 // small op. The spin is bounded so an idle process uses no CPU.
+// NOTE: the caller waiting for the workers spins only briefly too, then
+// sleeps on the counter (futex). An unbounded spin is fast on an idle machine
+// but disastrous on a busy one: when a worker is descheduled (DataLoader
+// threads, other processes on a 2-core machine) the caller burns its whole
+// time slice, and the worker cannot run on the core the caller occupies.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -60,7 +65,11 @@ class ThreadPool {
     }
     wake_.notify_all();
     run_chunk(job, 0);
-    while (remaining_.load(std::memory_order_acquire) > 0) _mm_pause();
+    for (int spin = 0; spin < kCallerSpins && remaining_.load(std::memory_order_acquire) > 0; ++spin) _mm_pause();
+    for (int left = remaining_.load(std::memory_order_acquire); left > 0;
+         left = remaining_.load(std::memory_order_acquire)) {
+      remaining_.wait(left, std::memory_order_acquire);
+    }
     if (error_) {
       std::exception_ptr error = std::exchange(error_, nullptr);
       std::rethrow_exception(error);
@@ -69,6 +78,10 @@ class ThreadPool {
   }
 
  private:
+  // About 50 us and 5 us of pause instructions.
+  static constexpr int kWorkerSpins = 5000;
+  static constexpr int kCallerSpins = 500;
+
   struct Job {
     int64_t begin = 0, end = 0;
     int chunks = 0;
@@ -92,7 +105,9 @@ class ThreadPool {
   void worker_loop(int index, uint64_t seen) {
     while (true) {
       // Spin a little, then sleep until the generation changes.
-      for (int spin = 0; spin < 20000 && generation_.load(std::memory_order_acquire) == seen; ++spin) _mm_pause();
+      for (int spin = 0; spin < kWorkerSpins && generation_.load(std::memory_order_acquire) == seen; ++spin) {
+        _mm_pause();
+      }
       Job job;
       {
         // The job is copied under the lock it was published with, so a
@@ -105,7 +120,7 @@ class ThreadPool {
       }
       if (index < job.chunks) {
         run_chunk(job, index);
-        remaining_.fetch_sub(1, std::memory_order_acq_rel);
+        if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) remaining_.notify_all();
       }
     }
   }
@@ -141,6 +156,9 @@ ThreadPool& pool() {
 }  // namespace
 
 int num_threads() { return pool().size(); }
+
+SerialThreadGuard::SerialThreadGuard() : previous_(in_parallel_region) { in_parallel_region = true; }
+SerialThreadGuard::~SerialThreadGuard() { in_parallel_region = previous_; }
 
 void set_num_threads(int count) {
   MINI_CHECK(count >= 1, "set_num_threads: expected at least 1 thread, got {}", count);

@@ -21,7 +21,7 @@ constexpr int kCrashExitCode = 77;
 
 struct InterruptedSave {
   const char* stage;
-  bool resave_same_name;  // re-save epoch_1 instead of saving epoch_2
+  bool resave_same_name;   // re-save epoch_1 instead of saving epoch_2
   bool new_one_is_latest;  // the stage comes after `last` was updated
 };
 
@@ -89,9 +89,8 @@ TEST_P(SaveInterruptedAt, ACrashKeepsThePreviousCheckpoint) {
 INSTANTIATE_TEST_SUITE_P(
     EveryStage, SaveInterruptedAt,
     ::testing::Values(InterruptedSave{"wrote:model", false, false}, InterruptedSave{"wrote:optimizer", false, false},
-                      InterruptedSave{"wrote:state.json", false, false},
-                      InterruptedSave{"before_rename", false, false}, InterruptedSave{"before_rename", true, false},
-                      InterruptedSave{"after_move_aside", true, false},
+                      InterruptedSave{"wrote:state.json", false, false}, InterruptedSave{"before_rename", false, false},
+                      InterruptedSave{"before_rename", true, false}, InterruptedSave{"after_move_aside", true, false},
                       InterruptedSave{"before_pointer_update", false, false},
                       InterruptedSave{"before_prune", false, true}),
     [](const ::testing::TestParamInfo<InterruptedSave>& info) {

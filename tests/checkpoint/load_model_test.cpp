@@ -47,13 +47,13 @@ std::string load_error(nn::Module& model, const nn::StateDict& state, bool stric
 
 TEST(LoadModelState, AMismatchListsEveryKeyAndShapeInOneError) {
   ThreeLayers model(5);
-  EXPECT_THAT(load_error(model, other_model_state(), /*strict=*/true),
-              AllOf(HasSubstr("checkpoint work/checkpoints/epoch_2/model.safetensors does not match the model "
-                              "(ThreeLayers):"),
-                    HasSubstr("missing keys: fc3.weight, fc3.bias"), HasSubstr("unexpected keys: head.weight"),
-                    HasSubstr("fc1.weight: expected (5, 6), got (8, 6)"), HasSubstr("fc1.bias: expected (5), got (8)"),
-                    HasSubstr("fc2.weight: expected (4, 5), got (4, 8)"),
-                    ::testing::Not(HasSubstr("load_state_dict"))));
+  EXPECT_THAT(
+      load_error(model, other_model_state(), /*strict=*/true),
+      AllOf(HasSubstr("checkpoint work/checkpoints/epoch_2/model.safetensors does not match the model "
+                      "(ThreeLayers):"),
+            HasSubstr("missing keys: fc3.weight, fc3.bias"), HasSubstr("unexpected keys: head.weight"),
+            HasSubstr("fc1.weight: expected (5, 6), got (8, 6)"), HasSubstr("fc1.bias: expected (5), got (8)"),
+            HasSubstr("fc2.weight: expected (4, 5), got (4, 8)"), ::testing::Not(HasSubstr("load_state_dict"))));
 }
 
 TEST(LoadModelState, NonStrictStillRejectsShapeMismatches) {

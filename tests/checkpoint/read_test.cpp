@@ -54,15 +54,16 @@ TEST_F(BrokenCheckpoint, MissingTensorFileIsNamed) {
 
 TEST_F(BrokenCheckpoint, InvalidJsonReportsFileAndByteOffset) {
   write_state_json("{\"format_version\": 1,, }");
-  EXPECT_THAT(read_error(path_), AllOf(HasSubstr((path_ / "state.json").string()), HasSubstr("invalid JSON at byte 22")));
+  EXPECT_THAT(read_error(path_),
+              AllOf(HasSubstr((path_ / "state.json").string()), HasSubstr("invalid JSON at byte 22")));
 }
 
 TEST_F(BrokenCheckpoint, UnsupportedFormatVersionIsAnError) {
   nlohmann::json json = state_json();
   json["format_version"] = 2;
   write_state_json(json.dump());
-  EXPECT_THAT(read_error(path_), AllOf(HasSubstr("state.json: unsupported format_version 2"),
-                                       HasSubstr("this build reads version 1")));
+  EXPECT_THAT(read_error(path_),
+              AllOf(HasSubstr("state.json: unsupported format_version 2"), HasSubstr("this build reads version 1")));
 }
 
 TEST_F(BrokenCheckpoint, MissingFieldIsNamed) {
@@ -80,7 +81,7 @@ TEST_F(BrokenCheckpoint, TruncatedSafetensorsErrorNamesTheFile) {
 
 TEST_F(BrokenCheckpoint, CorruptSafetensorsHeaderErrorNamesTheFile) {
   const fs::path model = path_ / "model.safetensors";
-  std::fstream(model, std::ios::in | std::ios::out | std::ios::binary).seekp(10).write("}}}}", 4);
+  std::fstream(model, std::ios::in | std::ios::out | std::ios::binary).seekp(8).write("}}}}", 4);
   EXPECT_THAT(read_error(path_), HasSubstr(model.string()));
 }
 

@@ -1,10 +1,11 @@
 // capture_rng_state / restore_rng_state: restoring the default generator's
 // (seed, offset) makes later random ops repeat exactly.
+#include "runtime/checkpoint/rng_state.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "checkpoint_testing.h"
-#include "runtime/checkpoint/rng_state.h"
 #include "tensor/ops/elementwise.h"
 
 namespace mini::runtime {

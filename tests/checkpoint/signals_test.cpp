@@ -57,7 +57,8 @@ int previous_handler_calls = 0;
 void counting_handler(int) { ++previous_handler_calls; }
 
 TEST(StopSignal, RestoresThePreviousHandlers) {
-  struct sigaction counting {}, original {};
+  struct sigaction counting = {};
+  struct sigaction original = {};
   counting.sa_handler = counting_handler;
   sigemptyset(&counting.sa_mask);
   sigaction(SIGTERM, &counting, &original);
