@@ -25,7 +25,8 @@ const config::ComponentInfo& dataloader_info() {
           config::required("batch_size", ArgType::Int, "samples per batch"),
           config::component("dataset", "dataset", "the dataset"),
           config::component("sampler", "sampler", "the order of each epoch; null: shuffle/seed below", false),
-          config::optional("num_workers", ArgType::Int, Node::from(0), "loader threads; 0 loads in the training thread"),
+          config::optional("num_workers", ArgType::Int, Node::from(0),
+                           "loader threads; 0 loads in the training thread"),
           config::optional("prefetch_factor", ArgType::Int, Node::from(2), "batches queued per worker"),
           config::optional("drop_last", ArgType::Bool, Node::from(false), "drop a last batch smaller than batch_size"),
           nullable("shuffle", ArgType::Bool, "without a sampler: a new order every epoch (default false)"),
@@ -52,14 +53,14 @@ void validate_dataloader(const Node& cfg) {
     config::validate_arg(*spec, value, info.type);
   }
   for (const ArgSpec& spec : info.args) {
-    if (!spec.default_value && !cfg.contains(spec.name)) cfg.fail(fmt::format("missing key '{}' ({})", spec.name, spec.doc));
+    if (!spec.default_value && !cfg.contains(spec.name))
+      cfg.fail(fmt::format("missing key '{}' ({})", spec.name, spec.doc));
   }
 }
 
 }  // namespace
 
-std::shared_ptr<DataLoader> build_dataloader(const Node& cfg, uint64_t default_seed, int64_t rank,
-                                             int64_t world_size) {
+std::shared_ptr<DataLoader> build_dataloader(const Node& cfg, uint64_t default_seed, int64_t rank, int64_t world_size) {
   register_data_components();
   validate_dataloader(cfg);
   const config::Args args(cfg, dataloader_info());
@@ -92,8 +93,8 @@ std::shared_ptr<DataLoader> build_dataloader(const Node& cfg, uint64_t default_s
   }
 
   std::shared_ptr<Sampler> sampler;
-  const SamplerContext context{.dataset_size = dataset->size(), .default_seed = options.seed, .rank = rank,
-                               .world_size = world_size};
+  const SamplerContext context{
+      .dataset_size = dataset->size(), .default_seed = options.seed, .rank = rank, .world_size = world_size};
   if (!args.is_null("sampler")) {
     if (!args.is_null("shuffle")) args.fail("shuffle", "give either shuffle or a sampler, not both");
     sampler = sampler_registry().build(cfg.at("sampler"), context);

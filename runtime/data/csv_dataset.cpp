@@ -51,8 +51,8 @@ int64_t resolve_label_column(const CsvOptions& options, const std::vector<std::s
   const std::string& spec = options.label_column;
   const auto [end, error] = std::from_chars(spec.data(), spec.data() + spec.size(), index);
   if (error == std::errc() && end == spec.data() + spec.size()) {
-    MINI_CHECK(index >= -columns && index < columns, "{}: label_column {} is out of range for {} columns",
-               options.path, index, columns);
+    MINI_CHECK(index >= -columns && index < columns, "{}: label_column {} is out of range for {} columns", options.path,
+               index, columns);
     return index < 0 ? index + columns : index;
   }
   MINI_CHECK(first_row_is_header, "{}: label_column '{}' is a name, but the file has no header (header: false)",
@@ -62,8 +62,8 @@ int64_t resolve_label_column(const CsvOptions& options, const std::vector<std::s
     if (first_row[static_cast<size_t>(c)] == spec) return c;
     names.emplace_back(first_row[static_cast<size_t>(c)]);
   }
-  throw ValueError(fmt::format("{}:1: no column named '{}'; the header has: {}", options.path, spec,
-                               fmt::join(names, ", ")));
+  throw ValueError(
+      fmt::format("{}:1: no column named '{}'; the header has: {}", options.path, spec, fmt::join(names, ", ")));
 }
 
 CsvTable read_csv(const CsvOptions& options) {

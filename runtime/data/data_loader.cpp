@@ -1,7 +1,5 @@
 #include "runtime/data/data_loader.h"
 
-#include "tensor/parallel.h"
-
 #include <algorithm>
 #include <condition_variable>
 #include <exception>
@@ -11,6 +9,7 @@
 #include <vector>
 
 #include "tensor/error.h"
+#include "tensor/parallel.h"
 
 namespace mini::runtime {
 namespace {
@@ -68,9 +67,9 @@ struct DataLoader::Iterator::State {
     const int64_t end = std::min<int64_t>(begin + options.batch_size, static_cast<int64_t>(indices.size()));
     Loaded loaded;
     try {
-      loaded.batch = dataset->load_batch(std::span(indices).subspan(static_cast<size_t>(begin),
-                                                                    static_cast<size_t>(end - begin)),
-                                         options.seed, epoch);
+      loaded.batch =
+          dataset->load_batch(std::span(indices).subspan(static_cast<size_t>(begin), static_cast<size_t>(end - begin)),
+                              options.seed, epoch);
     } catch (...) {
       loaded.error = std::current_exception();
     }
@@ -82,9 +81,7 @@ struct DataLoader::Iterator::State {
     SerialThreadGuard serial;
     std::unique_lock lock(mutex);
     while (true) {
-      work_ready.wait(lock, [&] {
-        return stopping || next_claim >= end_batch || next_claim < next_yield + capacity;
-      });
+      work_ready.wait(lock, [&] { return stopping || next_claim >= end_batch || next_claim < next_yield + capacity; });
       if (stopping || next_claim >= end_batch) return;
       const int64_t batch = next_claim++;
       lock.unlock();
@@ -148,8 +145,7 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
 
 int64_t DataLoader::batches_per_epoch() const {
   const int64_t samples = sampler_->size();
-  return options_.drop_last ? samples / options_.batch_size
-                            : (samples + options_.batch_size - 1) / options_.batch_size;
+  return options_.drop_last ? samples / options_.batch_size : (samples + options_.batch_size - 1) / options_.batch_size;
 }
 
 int64_t DataLoader::samples_per_epoch() const {
@@ -182,9 +178,9 @@ DataLoader::Iterator DataLoader::begin_epoch(int64_t epoch, int64_t start_batch)
 }
 
 std::string DataLoader::describe() const {
-  return fmt::format("DataLoader(batch_size={}, {} batches, drop_last={}, num_workers={}, {}, {})",
-                     options_.batch_size, batches_per_epoch(), options_.drop_last, options_.num_workers,
-                     sampler_->describe(), dataset_->describe());
+  return fmt::format("DataLoader(batch_size={}, {} batches, drop_last={}, num_workers={}, {}, {})", options_.batch_size,
+                     batches_per_epoch(), options_.drop_last, options_.num_workers, sampler_->describe(),
+                     dataset_->describe());
 }
 
 DataLoader::Iterator::Iterator(std::unique_ptr<State> state) : state_(std::move(state)) {}

@@ -28,8 +28,8 @@ namespace mini::runtime {
 
 struct DataLoaderOptions {
   int64_t batch_size = 1;
-  bool drop_last = false;     // drop the last batch when it is smaller than batch_size
-  int64_t num_workers = 0;    // 0: load in the thread that calls next()
+  bool drop_last = false;       // drop the last batch when it is smaller than batch_size
+  int64_t num_workers = 0;      // 0: load in the thread that calls next()
   int64_t prefetch_factor = 2;  // batches queued per worker
   // Used when no sampler is given: RandomSampler(seed) if shuffle, else SequentialSampler.
   bool shuffle = false;

@@ -17,9 +17,7 @@ Batch Dataset::get_batch(std::span<const int64_t> indices) const {
   return collate(samples);
 }
 
-void Dataset::set_pipeline(std::vector<std::shared_ptr<const Transform>> pipeline) {
-  pipeline_ = std::move(pipeline);
-}
+void Dataset::set_pipeline(std::vector<std::shared_ptr<const Transform>> pipeline) { pipeline_ = std::move(pipeline); }
 
 Batch Dataset::load_batch(std::span<const int64_t> indices, uint64_t seed, int64_t epoch) const {
   Batch batch = get_batch(indices);
@@ -30,8 +28,7 @@ Batch Dataset::load_batch(std::span<const int64_t> indices, uint64_t seed, int64
 }
 
 void Dataset::check_index(int64_t index) const {
-  MINI_CHECK_INDEX(index >= 0 && index < size(), "{}: index {} out of range for {} samples", describe(), index,
-                   size());
+  MINI_CHECK_INDEX(index >= 0 && index < size(), "{}: index {} out of range for {} samples", describe(), index, size());
 }
 
 Batch collate(const std::vector<Sample>& samples) {
@@ -43,8 +40,7 @@ Batch collate(const std::vector<Sample>& samples) {
       MINI_CHECK(found != samples[i].end(), "collate: sample {} has no field '{}' (sample 0 has it)", i, name);
       MINI_CHECK(found->second.sizes() == tensor.sizes() && found->second.dtype() == tensor.dtype(),
                  "collate: field '{}': sample {} is {} {}, sample 0 is {} {}", name, i,
-                 shape_str(found->second.sizes()), found->second.dtype(), shape_str(tensor.sizes()),
-                 tensor.dtype());
+                 shape_str(found->second.sizes()), found->second.dtype(), shape_str(tensor.sizes()), tensor.dtype());
     }
     MINI_CHECK(samples[i].size() == first.size(), "collate: sample {} has {} fields, sample 0 has {}", i,
                samples[i].size(), first.size());

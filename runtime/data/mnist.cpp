@@ -25,7 +25,8 @@ std::string find_idx_file(const std::string& dataset, const std::string& root, c
 
 }  // namespace
 
-MnistDataset::MnistDataset(std::string name, MnistOptions options) : name_(std::move(name)), options_(std::move(options)) {
+MnistDataset::MnistDataset(std::string name, MnistOptions options)
+    : name_(std::move(name)), options_(std::move(options)) {
   MINI_CHECK(options_.split == "train" || options_.split == "test", "{}: split must be 'train' or 'test', got '{}'",
              name_, options_.split);
   MINI_CHECK(options_.limit >= -1, "{}: limit must be >= 0 (or -1 for all), got {}", name_, options_.limit);
@@ -35,8 +36,8 @@ MnistDataset::MnistDataset(std::string name, MnistOptions options) : name_(std::
 
   IdxFile labels = read_idx_u8(labels_path, 1, "labels", options_.limit);
   IdxFile images = read_idx_u8(images_path, 3, "images", options_.limit);
-  MINI_CHECK(images.records_in_header == labels.records_in_header, "{}: {} has {} images but {} has {} labels",
-             name_, images_path, images.records_in_header, labels_path, labels.records_in_header);
+  MINI_CHECK(images.records_in_header == labels.records_in_header, "{}: {} has {} images but {} has {} labels", name_,
+             images_path, images.records_in_header, labels_path, labels.records_in_header);
   size_ = images.dims[0];
   height_ = images.dims[1];
   width_ = images.dims[2];
@@ -59,8 +60,7 @@ Sample MnistDataset::get(int64_t index) const {
   const int64_t one[] = {index};
   Batch batch = get_batch(one);
   Sample sample;
-  sample.emplace("input", options_.flatten ? Tensor(batch.at("input").storage(), DType::f32, {height_ * width_},
-                                                    {1}, 0)
+  sample.emplace("input", options_.flatten ? Tensor(batch.at("input").storage(), DType::f32, {height_ * width_}, {1}, 0)
                                            : Tensor(batch.at("input").storage(), DType::f32, {1, height_, width_},
                                                     contiguous_strides({1, height_, width_}), 0));
   sample.emplace("label", Tensor(batch.at("label").storage(), DType::i64, {}, {}, 0));

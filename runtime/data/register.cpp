@@ -11,9 +11,9 @@
 namespace mini::runtime {
 namespace {
 
+using config::Args;
 using config::ArgSpec;
 using config::ArgType;
-using config::Args;
 using config::Node;
 
 // An optional argument that defaults to null ("not set").
@@ -24,7 +24,8 @@ ArgSpec nullable(std::string name, ArgType type, std::string doc) {
 }
 
 ArgSpec one_of(std::string name, std::string default_value, std::vector<std::string> choices, std::string doc) {
-  ArgSpec spec = config::optional(std::move(name), ArgType::String, Node::from(std::move(default_value)), std::move(doc));
+  ArgSpec spec =
+      config::optional(std::move(name), ArgType::String, Node::from(std::move(default_value)), std::move(doc));
   spec.choices = std::move(choices);
   return spec;
 }
@@ -71,9 +72,10 @@ uint64_t seed_or(const Args& args, uint64_t fallback) {
 
 void register_mnist(const std::string& type, std::optional<std::string> default_root) {
   std::vector<ArgSpec> specs;
-  specs.push_back(default_root ? config::optional("root", ArgType::String, Node::from(*default_root),
-                                                  "folder with the four IDX files (.gz or raw)")
-                               : config::required("root", ArgType::String, "folder with the four IDX files (.gz or raw)"));
+  specs.push_back(default_root
+                      ? config::optional("root", ArgType::String, Node::from(*default_root),
+                                         "folder with the four IDX files (.gz or raw)")
+                      : config::required("root", ArgType::String, "folder with the four IDX files (.gz or raw)"));
   specs.push_back(one_of("split", "train", {"train", "test"}, "which files: train (60000) or test (10000)"));
   specs.push_back(config::optional("flatten", ArgType::Bool, Node::from(false), "input (784,) instead of (1, 28, 28)"));
   specs.push_back(nullable("mean", ArgType::Float, "subtracted after scaling pixels to [0, 1]"));
@@ -83,9 +85,8 @@ void register_mnist(const std::string& type, std::optional<std::string> default_
   const std::string doc = type == "FashionMNIST" ? "Fashion-MNIST 28x28 clothing images, 10 classes (IDX files)"
                                                  : "MNIST 28x28 handwritten digits, 10 classes (IDX files)";
   dataset_registry().add({.type = type, .doc = doc, .args = std::move(specs)}, [type](const Args& args) {
-    MnistOptions options{.root = args.get_string("root"),
-                         .split = args.get_string("split"),
-                         .flatten = args.get_bool("flatten")};
+    MnistOptions options{
+        .root = args.get_string("root"), .split = args.get_string("split"), .flatten = args.get_bool("flatten")};
     if (!args.is_null("mean")) options.mean = args.get_double("mean");
     if (!args.is_null("std")) {
       options.std = args.get_double("std");
@@ -104,7 +105,8 @@ void register_datasets() {
       {.type = "CSVDataset",
        .doc = "numeric CSV table: features -> input (N, F), one column -> label or target",
        .args = {config::required("path", ArgType::String, "the CSV file"),
-                nullable("label_column", ArgType::Any, "header name or column index (negative from the end); null: last"),
+                nullable("label_column", ArgType::Any,
+                         "header name or column index (negative from the end); null: last"),
                 config::optional("header", ArgType::Bool, Node::from(true), "the first row names the columns"),
                 config::optional("delimiter", ArgType::String, Node::from(","), "one character"),
                 one_of("task", "classification", {"classification", "regression"},
@@ -150,8 +152,7 @@ void register_datasets() {
                 config::optional("num_features", ArgType::Int, Node::from(2), "input (F,)"),
                 config::optional("num_targets", ArgType::Int, Node::from(1), "target (T,)"),
                 config::optional("noise", ArgType::Float, Node::from(0.1), "std of the target noise"),
-                config::optional("seed", ArgType::Int, Node::from(0), "data seed"),
-                pipeline_arg()}},
+                config::optional("seed", ArgType::Int, Node::from(0), "data seed"), pipeline_arg()}},
       [](const Args& args) {
         SyntheticRegressionOptions options{.num_samples = args.get_int("num_samples"),
                                            .num_features = args.get_int("num_features"),
@@ -166,8 +167,7 @@ void register_datasets() {
        .doc = "a text file as bytes: input (T,) and the next bytes as target (T,)",
        .args = {config::required("path", ArgType::String, "the text file"),
                 config::required("block_size", ArgType::Int, "T, the window length"),
-                nullable("stride", ArgType::Int, "start of window i is i * stride; null: block_size"),
-                pipeline_arg()}},
+                nullable("stride", ArgType::Int, "start of window i is i * stride; null: block_size"), pipeline_arg()}},
       [](const Args& args) {
         ByteTextOptions options{.path = args.get_string("path"), .block_size = args.get_int("block_size")};
         if (!args.is_null("stride")) options.stride = args.get_int("stride");
@@ -236,13 +236,13 @@ void register_samplers() {
                          [](const Args&, const SamplerContext& context) -> std::shared_ptr<Sampler> {
                            return std::make_shared<SequentialSampler>(context.dataset_size);
                          });
-  sampler_registry().add(
-      {.type = "RandomSampler",
-       .doc = "a permutation keyed by (seed, epoch) (one process)",
-       .args = {nullable("seed", ArgType::Int, "shuffle seed; null: the run's seed")}},
-      [](const Args& args, const SamplerContext& context) -> std::shared_ptr<Sampler> {
-        return std::make_shared<RandomSampler>(context.dataset_size, seed_or(args, context.default_seed));
-      });
+  sampler_registry().add({.type = "RandomSampler",
+                          .doc = "a permutation keyed by (seed, epoch) (one process)",
+                          .args = {nullable("seed", ArgType::Int, "shuffle seed; null: the run's seed")}},
+                         [](const Args& args, const SamplerContext& context) -> std::shared_ptr<Sampler> {
+                           return std::make_shared<RandomSampler>(context.dataset_size,
+                                                                  seed_or(args, context.default_seed));
+                         });
 }
 
 }  // namespace

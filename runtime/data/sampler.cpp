@@ -49,8 +49,7 @@ DistributedSampler::DistributedSampler(int64_t dataset_size, int64_t rank, int64
   MINI_CHECK(dataset_size >= 0, "DistributedSampler: dataset size must be >= 0, got {}", dataset_size);
   MINI_CHECK(world_size >= 1, "DistributedSampler: world_size must be >= 1, got {}", world_size);
   MINI_CHECK(rank >= 0 && rank < world_size, "DistributedSampler: rank {} is outside [0, {})", rank, world_size);
-  size_ = pad ? (dataset_size + world_size - 1) / world_size
-              : (dataset_size - rank + world_size - 1) / world_size;
+  size_ = pad ? (dataset_size + world_size - 1) / world_size : (dataset_size - rank + world_size - 1) / world_size;
 }
 
 std::vector<int64_t> DistributedSampler::epoch_indices(int64_t epoch) const {

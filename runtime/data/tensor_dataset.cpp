@@ -27,8 +27,8 @@ TensorDataset::TensorDataset(TensorMap fields, std::string name) : fields_(std::
                "{}: field '{}' must be a CPU tensor with a sample dim 0", name_, field);
     if (!tensor.is_contiguous()) tensor = ops::contiguous(tensor);
     if (first) size_ = tensor.size(0);
-    MINI_CHECK(tensor.size(0) == size_, "{}: field '{}' has {} rows, field '{}' has {}", name_, field,
-               tensor.size(0), fields_.begin()->first, size_);
+    MINI_CHECK(tensor.size(0) == size_, "{}: field '{}' has {} rows, field '{}' has {}", name_, field, tensor.size(0),
+               fields_.begin()->first, size_);
     first = false;
   }
   max_label_ = max_of_int64_field(fields_, "label");
@@ -55,8 +55,8 @@ Batch TensorDataset::get_batch(std::span<const int64_t> indices) const {
     Shape sizes = tensor.sizes();
     sizes[0] = static_cast<int64_t>(indices.size());
     Tensor out = ops::empty(sizes, {.dtype = tensor.dtype()});
-    const size_t row_bytes = static_cast<size_t>(numel_of(sizes) / std::max<int64_t>(sizes[0], 1)) *
-                             tensor.element_size();
+    const size_t row_bytes =
+        static_cast<size_t>(numel_of(sizes) / std::max<int64_t>(sizes[0], 1)) * tensor.element_size();
     const auto* src = static_cast<const char*>(tensor.data_ptr());
     auto* dst = static_cast<char*>(out.data_ptr());
     for (size_t row = 0; row < indices.size(); ++row) {

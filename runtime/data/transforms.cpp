@@ -37,9 +37,7 @@ ImageGeometry image_geometry(const Tensor& images, const std::string& field, con
   return {count, planes, height, width};
 }
 
-std::string format_list(const std::vector<double>& values) {
-  return fmt::format("[{}]", fmt::join(values, ", "));
-}
+std::string format_list(const std::vector<double>& values) { return fmt::format("[{}]", fmt::join(values, ", ")); }
 
 }  // namespace
 
@@ -87,7 +85,8 @@ void RandomHorizontalFlip::apply(Batch& batch, std::span<const int64_t> indices,
     SampleRandom random(key, indices[static_cast<size_t>(n)]);
     if (!(random.uniform() < p_)) continue;
     float* sample = data + n * g.planes * g.height * g.width;
-    for (int64_t row = 0; row < g.planes * g.height; ++row) std::reverse(sample + row * g.width, sample + (row + 1) * g.width);
+    for (int64_t row = 0; row < g.planes * g.height; ++row)
+      std::reverse(sample + row * g.width, sample + (row + 1) * g.width);
   }
 }
 
@@ -104,8 +103,8 @@ void RandomCrop::apply(Batch& batch, std::span<const int64_t> indices, uint64_t 
   const ImageGeometry g = image_geometry(images, field_, "RandomCrop");
   const int64_t padded_height = g.height + 2 * padding_, padded_width = g.width + 2 * padding_;
   MINI_CHECK(height_ <= padded_height && width_ <= padded_width,
-             "RandomCrop: crop ({}, {}) is larger than the padded image ({}, {}) of field '{}' {}", height_,
-             width_, padded_height, padded_width, field_, shape_str(images.sizes()));
+             "RandomCrop: crop ({}, {}) is larger than the padded image ({}, {}) of field '{}' {}", height_, width_,
+             padded_height, padded_width, field_, shape_str(images.sizes()));
   Shape sizes = images.sizes();
   sizes[sizes.size() - 2] = height_;
   sizes[sizes.size() - 1] = width_;

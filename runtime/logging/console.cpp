@@ -17,7 +17,7 @@ ConsoleProgress::ConsoleProgress(ConsoleOptions options)
 }
 
 void ConsoleProgress::update(const TrainProgress& progress, Clock::time_point now) {
-  const bool last = progress.iter >= progress.max_iters;
+  const bool last = progress.max_iters > 0 && progress.iter >= progress.max_iters;
   const bool periodic = progress.iter % options_.interval == 0 || last;
   if (periodic) {
     const std::string line = format_log_line(progress, options_.mode);

@@ -1,15 +1,16 @@
 // ByteTextDataset: windows, next-byte targets, strides and short files.
+#include "runtime/data/byte_text.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "data_testing.h"
-#include "runtime/data/byte_text.h"
 
 namespace mini::runtime {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::error_of;
+using ::testing::HasSubstr;
 using testing::ScratchDir;
 using testing::values_of;
 
@@ -40,7 +41,10 @@ TEST(ByteTextDataset, StrideMakesOverlappingWindows) {
 
 TEST(ByteTextDataset, MaxLabelIsTheLargestByte) {
   ScratchDir dir;
-  ByteTextDataset data({.path = dir.write_text("t.txt", "aaz\x7f" "a"), .block_size = 2});
+  ByteTextDataset data({.path = dir.write_text("t.txt",
+                                               "aaz\x7f"
+                                               "a"),
+                        .block_size = 2});
   EXPECT_EQ(data.max_label(), 127);
   EXPECT_EQ(data.num_classes(), 256);
 }

@@ -1,16 +1,17 @@
 // CSVDataset: features and labels by column name or index, regression
 // targets, and errors that point at file:line:column.
+#include "runtime/data/csv_dataset.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "data_testing.h"
-#include "runtime/data/csv_dataset.h"
 
 namespace mini::runtime {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::error_of;
+using ::testing::HasSubstr;
 using testing::ScratchDir;
 using testing::values_of;
 

@@ -1,6 +1,8 @@
 // DataLoader: batches in sampler order with any number of workers, drop_last,
 // exact resume without reading skipped data, bounded prefetch, errors from
 // workers, and clean early shutdown.
+#include "runtime/data/data_loader.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -11,7 +13,6 @@
 #include <thread>
 
 #include "data_testing.h"
-#include "runtime/data/data_loader.h"
 #include "runtime/data/tensor_dataset.h"
 #include "runtime/data/transforms.h"
 #include "tensor/ops/factory.h"
@@ -19,8 +20,8 @@
 namespace mini::runtime {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::batches_equal;
+using ::testing::HasSubstr;
 
 // (n, 1, 2, 2) images with value 10 * i + pixel, labels i.
 std::shared_ptr<TensorDataset> small_images(int64_t n) {
@@ -184,9 +185,7 @@ TEST(DataLoader, WorkerErrorIsRethrownAtItsBatch) {
 TEST(DataLoader, DestroyingAnIteratorMidEpochStopsItsWorkers) {
   auto probe = std::make_shared<ProbeDataset>(small_images(400), -1, std::chrono::milliseconds(2));
   DataLoader loader(probe, {.batch_size = 2, .num_workers = 3, .prefetch_factor = 2});
-  {
-    DataLoader::Iterator untouched = loader.begin_epoch(0);
-  }
+  { DataLoader::Iterator untouched = loader.begin_epoch(0); }
   {
     DataLoader::Iterator it = loader.begin_epoch(1);
     ASSERT_TRUE(it.next().has_value());

@@ -16,8 +16,8 @@ std::vector<double> values_of(const Tensor& tensor) {
     auto other = b.find(name);
     if (other == b.end()) return ::testing::AssertionFailure() << "field " << name << " missing";
     if (tensor.sizes() != other->second.sizes() || tensor.dtype() != other->second.dtype()) {
-      return ::testing::AssertionFailure() << "field " << name << ": " << shape_str(tensor.sizes()) << " vs "
-                                           << shape_str(other->second.sizes());
+      return ::testing::AssertionFailure()
+             << "field " << name << ": " << shape_str(tensor.sizes()) << " vs " << shape_str(other->second.sizes());
     }
     if (values_of(tensor) != values_of(other->second)) {
       return ::testing::AssertionFailure() << "field " << name << ": values differ";

@@ -65,8 +65,8 @@ inline void write_gzip(const std::string& path, const std::vector<uint8_t>& byte
 }
 
 inline void write_raw(const std::string& path, const std::vector<uint8_t>& bytes) {
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                              static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
 }
 
 // A tiny MNIST-format split under `dir`: `count` images of height x width

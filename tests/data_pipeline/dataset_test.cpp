@@ -12,8 +12,8 @@
 namespace mini::runtime {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::error_of;
+using ::testing::HasSubstr;
 using testing::values_of;
 
 TEST(Collate, StacksEachFieldAlongANewFirstDim) {
@@ -29,7 +29,9 @@ TEST(Collate, StacksEachFieldAlongANewFirstDim) {
 TEST(Collate, ShapeMismatchNamesTheFieldAndBothShapes) {
   const Sample a{{"input", ops::zeros({784})}};
   const Sample b{{"input", ops::zeros({1, 28, 28})}};
-  EXPECT_THAT(error_of([&] { collate({a, b}); }),
+  EXPECT_THAT(error_of([&] {
+                collate({a, b});
+              }),
               HasSubstr("field 'input': sample 1 is (1, 28, 28) float32, sample 0 is (784,) float32"));
 }
 
@@ -68,7 +70,9 @@ TEST(TensorDataset, GathersRowsOfEveryField) {
 }
 
 TEST(TensorDataset, FieldsMustHaveTheSameLength) {
-  EXPECT_THAT(error_of([] { TensorDataset({{"input", ops::zeros({4, 2})}, {"label", ops::zeros({3})}}); }),
+  EXPECT_THAT(error_of([] {
+                TensorDataset({{"input", ops::zeros({4, 2})}, {"label", ops::zeros({3})}});
+              }),
               HasSubstr("field 'label' has 3 rows"));
 }
 

@@ -1,19 +1,20 @@
 // MNIST / Fashion-MNIST: the real files' known first labels, tiny generated
 // IDX files (gzip and raw), shapes, scaling, and the errors for bad magic,
 // truncation, mismatched counts and missing files.
+#include "runtime/data/mnist.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "data_testing.h"
-#include "runtime/data/mnist.h"
 
 namespace mini::runtime {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::error_of;
+using ::testing::HasSubstr;
 using testing::ScratchDir;
 using testing::values_of;
 using testing::write_gzip;
@@ -29,8 +30,7 @@ TEST(FashionMnist, FirstTrainLabelsMatchTheRealDataset) {
   ASSERT_EQ(train.size(), 10);
   std::vector<int64_t> all(10);
   for (int64_t i = 0; i < 10; ++i) all[static_cast<size_t>(i)] = i;
-  EXPECT_EQ(values_of(train.get_batch(all).at("label")),
-            (std::vector<double>{9, 0, 0, 3, 0, 2, 7, 2, 5, 5}));
+  EXPECT_EQ(values_of(train.get_batch(all).at("label")), (std::vector<double>{9, 0, 0, 3, 0, 2, 7, 2, 5, 5}));
 }
 
 TEST(FashionMnist, RealImagesAreScaledToTheUnitInterval) {

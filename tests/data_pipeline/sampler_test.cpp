@@ -1,5 +1,7 @@
 // Samplers: every epoch is a permutation fixed by (seed, epoch); distributed
 // shards partition the (padded) order.
+#include "runtime/data/sampler.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -7,13 +9,12 @@
 #include <numeric>
 
 #include "data_testing.h"
-#include "runtime/data/sampler.h"
 
 namespace mini::runtime {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::error_of;
+using ::testing::HasSubstr;
 
 std::vector<int64_t> iota(int64_t n) {
   std::vector<int64_t> values(static_cast<size_t>(n));
@@ -21,9 +22,7 @@ std::vector<int64_t> iota(int64_t n) {
   return values;
 }
 
-TEST(SequentialSampler, VisitsInOrder) {
-  EXPECT_EQ(SequentialSampler(5).epoch_indices(3), iota(5));
-}
+TEST(SequentialSampler, VisitsInOrder) { EXPECT_EQ(SequentialSampler(5).epoch_indices(3), iota(5)); }
 
 TEST(RandomSampler, EveryEpochIsAPermutation) {
   RandomSampler sampler(1000, 11);
@@ -83,8 +82,7 @@ TEST(DistributedSampler, PaddingRepeatsTheHeadOfTheOrder) {
 }
 
 TEST(DistributedSampler, WithoutPaddingSharesAreUneven) {
-  EXPECT_EQ(DistributedSampler(10, 1, 4, false, 0, /*pad=*/false).epoch_indices(0),
-            (std::vector<int64_t>{1, 5, 9}));
+  EXPECT_EQ(DistributedSampler(10, 1, 4, false, 0, /*pad=*/false).epoch_indices(0), (std::vector<int64_t>{1, 5, 9}));
   EXPECT_EQ(DistributedSampler(10, 3, 4, false, 0, /*pad=*/false).epoch_indices(0), (std::vector<int64_t>{3, 7}));
 }
 

@@ -1,18 +1,19 @@
 // Synthetic datasets: same seed, same data; different seed, different data;
 // shapes, balanced labels and the linear relation of the regression data.
+#include "runtime/data/synthetic.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "data_testing.h"
-#include "runtime/data/synthetic.h"
 
 namespace mini::runtime {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::error_of;
+using ::testing::HasSubstr;
 using testing::values_of;
 
 TEST(SyntheticClassification, SameSeedGivesIdenticalData) {

@@ -1,6 +1,8 @@
 // Transforms: Normalize's arithmetic; flips and crops decided per sample by
 // (seed, epoch, sample index), so the same sample gets the same result in any
 // batch; shape errors.
+#include "runtime/data/transforms.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -8,15 +10,14 @@
 
 #include "data_testing.h"
 #include "runtime/data/random_stream.h"
-#include "runtime/data/transforms.h"
 #include "tensor/ops/factory.h"
 #include "tensor/ops/view.h"
 
 namespace mini::runtime {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::error_of;
+using ::testing::HasSubstr;
 using testing::values_of;
 
 // (N, 1, 2, 3) images; sample n holds 100 * n + 0..5.
@@ -29,9 +30,7 @@ Batch images_for(const std::vector<int64_t>& indices) {
 }
 
 // The values of row r of the field.
-std::vector<double> row(const Batch& batch, int64_t r) {
-  return values_of(ops::select(batch.at("input"), 0, r));
-}
+std::vector<double> row(const Batch& batch, int64_t r) { return values_of(ops::select(batch.at("input"), 0, r)); }
 
 TEST(Normalize, PerChannelMeanAndStd) {
   Batch batch{{"input", ops::from_vector<float>({1, 2, 3, 4}, {1, 2, 2, 1})}};
@@ -41,7 +40,9 @@ TEST(Normalize, PerChannelMeanAndStd) {
 
 TEST(Normalize, WrongValueCountNamesTheShape) {
   Batch batch{{"input", ops::zeros({2, 3})}};
-  EXPECT_THAT(error_of([&] { Normalize({0, 0}, {1, 1}).apply(batch, std::vector<int64_t>{0, 1}, 0); }),
+  EXPECT_THAT(error_of([&] {
+                Normalize({0, 0}, {1, 1}).apply(batch, std::vector<int64_t>{0, 1}, 0);
+              }),
               HasSubstr("2 mean/std values for field 'input' of shape (2, 3): give 1 or 3"));
 }
 
@@ -79,7 +80,9 @@ TEST(RandomHorizontalFlip, DependsOnTheEpoch) {
 
 TEST(RandomHorizontalFlip, FlattenedInputIsAnError) {
   Batch batch{{"input", ops::zeros({2, 784})}};
-  EXPECT_THAT(error_of([&] { RandomHorizontalFlip(0.5).apply(batch, std::vector<int64_t>{0, 1}, 0); }),
+  EXPECT_THAT(error_of([&] {
+                RandomHorizontalFlip(0.5).apply(batch, std::vector<int64_t>{0, 1}, 0);
+              }),
               HasSubstr("flatten: true"));
 }
 
