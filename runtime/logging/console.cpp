@@ -25,8 +25,8 @@ void ConsoleProgress::update(const TrainProgress& progress, Clock::time_point no
     if (out_ != nullptr && !tty_) *out_ << line << '\n' << std::flush;
   }
   if (out_ == nullptr || !tty_) return;
-  const bool due = !last_redraw_ ||
-                   std::chrono::duration<double>(now - *last_redraw_).count() >= options_.min_redraw_seconds;
+  const bool due =
+      !last_redraw_ || std::chrono::duration<double>(now - *last_redraw_).count() >= options_.min_redraw_seconds;
   // The final state of an epoch is always drawn, then the line is closed, so
   // each epoch leaves one finished bar on the screen.
   if (due || last) redraw(progress, now);

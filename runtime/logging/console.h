@@ -27,10 +27,10 @@ struct ConsoleOptions {
   std::optional<bool> tty{};        // unset: whether stdout is a terminal
   double min_redraw_seconds = 0.1;  // terminal: the least time between two redraws
   int bar_width = 20;
-  std::ostream* out = nullptr;      // unset: std::cout. Set `quiet` for no console output.
+  std::ostream* out = nullptr;  // unset: std::cout. Set `quiet` for no console output.
   bool quiet = false;
-  TextLog* log = nullptr;           // optional; receives every plain line
-  std::string mode = "train";       // the "(train)" of "Epoch(train)"
+  TextLog* log = nullptr;      // optional; receives every plain line
+  std::string mode = "train";  // the "(train)" of "Epoch(train)"
 };
 
 class ConsoleProgress {

@@ -85,8 +85,10 @@ std::string format_log_line(const TrainProgress& progress, std::string_view mode
 
 std::string format_progress_line(const TrainProgress& progress, int bar_width) {
   std::string line;
-  if (progress.max_epochs > 0) line = fmt::format("Epoch {}/{} ", progress.epoch, progress.max_epochs);
-  else line = "Iter ";
+  if (progress.max_epochs > 0)
+    line = fmt::format("Epoch {}/{} ", progress.epoch, progress.max_epochs);
+  else
+    line = "Iter ";
   line += format_bar(progress.iter, progress.max_iters, bar_width);
   line += fmt::format(" {}/{}", progress.iter, progress.max_iters);
   for (const auto& [name, value] : progress.scalars) line += fmt::format("  {} {}", name, format_scalar(value));

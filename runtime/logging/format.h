@@ -7,7 +7,8 @@
 //   format_lr(0.05)           -> "5.0000e-02"
 //   format_bar(234, 469, 10)  -> "[====>     ]"
 //   format_log_line(p)        -> "Epoch(train) [1][100/469]  lr: 5.0000e-02  eta: 0:00:12  time: 0.0041  ..."
-//   format_progress_line(p)   -> "Epoch 1/2 [=====>    ] 234/469  loss 0.4123  lr 5.0e-02  1234.5 samples/s  ETA 0:00:03"
+//   format_progress_line(p)   -> "Epoch 1/2 [=====>    ] 234/469  loss 0.4123  lr 5.0e-02  1234.5 samples/s  ETA
+//   0:00:03"
 #include <cstdint>
 #include <limits>
 #include <optional>

@@ -33,8 +33,7 @@ ScalarsJsonlWriter::ScalarsJsonlWriter(std::filesystem::path path) : path_(std::
   if (path_.has_parent_path()) {
     std::error_code error;
     std::filesystem::create_directories(path_.parent_path(), error);
-    MINI_CHECK(!error, "scalars.jsonl: cannot create directory {}: {}", path_.parent_path().string(),
-               error.message());
+    MINI_CHECK(!error, "scalars.jsonl: cannot create directory {}: {}", path_.parent_path().string(), error.message());
   }
   file_ = std::fopen(path_.c_str(), "ab");
   MINI_CHECK(file_ != nullptr, "scalars.jsonl: cannot open {}: {}", path_.string(), std::strerror(errno));

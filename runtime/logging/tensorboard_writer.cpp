@@ -33,8 +33,8 @@ std::string host_name() {
 }
 
 std::filesystem::path unused_event_file(const std::filesystem::path& dir) {
-  const std::string base = "events.out.tfevents." + std::to_string(static_cast<int64_t>(now_seconds())) + "." +
-                           host_name();
+  const std::string base =
+      "events.out.tfevents." + std::to_string(static_cast<int64_t>(now_seconds())) + "." + host_name();
   std::filesystem::path path = dir / base;
   for (int suffix = 1; std::filesystem::exists(path); ++suffix) path = dir / (base + "." + std::to_string(suffix));
   return path;

@@ -58,15 +58,19 @@ void Accuracy::process(const Batch& batch, const Outputs& outputs) {
       ++total;
     }
   };
-  if (host.dtype() == DType::f64) count(host.data<double>());
-  else count(host.data<float>());
+  if (host.dtype() == DType::f64)
+    count(host.data<double>());
+  else
+    count(host.data<float>());
   for (size_t j = 0; j < correct.size(); ++j) correct_[j] += correct[j];
   total_ += total;
 }
 
 std::map<std::string, double> Accuracy::compute() const {
-  MINI_CHECK(total_ > 0, "Accuracy: no labelled samples were processed (empty dataloader, or every label is "
-                         "ignore_index {})", options_.ignore_index);
+  MINI_CHECK(total_ > 0,
+             "Accuracy: no labelled samples were processed (empty dataloader, or every label is "
+             "ignore_index {})",
+             options_.ignore_index);
   std::map<std::string, double> results;
   for (size_t j = 0; j < options_.topk.size(); ++j) {
     results[fmt::format("accuracy/top{}", options_.topk[j])] =

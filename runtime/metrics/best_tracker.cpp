@@ -34,8 +34,8 @@ BestTracker::Rule BestTracker::parse_rule(std::string_view rule_name, std::strin
 BestTracker::Rule BestTracker::infer_rule(std::string_view metric) {
   // Loss-like words are checked first: "top1_error" is an error rate, lower is better.
   static constexpr std::array<std::string_view, 6> kLess = {"loss", "mse", "mae", "perplexity", "error", "ppl"};
-  static constexpr std::array<std::string_view, 9> kGreater = {"acc",    "top", "precision", "recall", "f1",
-                                                               "auc",    "map", "iou",       "dice"};
+  static constexpr std::array<std::string_view, 9> kGreater = {"acc", "top", "precision", "recall", "f1",
+                                                               "auc", "map", "iou",       "dice"};
   const std::string name = lower(metric);
   for (std::string_view word : kLess) {
     if (name.find(word) != std::string::npos) return Less;
@@ -43,9 +43,8 @@ BestTracker::Rule BestTracker::infer_rule(std::string_view metric) {
   for (std::string_view word : kGreater) {
     if (name.find(word) != std::string::npos) return Greater;
   }
-  MINI_CHECK(false, "cannot tell whether a higher or a lower '{}' is better; set rule: greater or rule: less",
-             metric);
-  return Greater;
+  throw ValueError(
+      fmt::format("cannot tell whether a higher or a lower '{}' is better; set rule: greater or rule: less", metric));
 }
 
 bool BestTracker::is_better(double value) const {

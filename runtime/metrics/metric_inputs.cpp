@@ -28,8 +28,8 @@ Tensor host_contiguous(const Tensor& tensor, DType dtype) {
 const Tensor& metric_output(std::string_view metric, const Batch& batch, const Outputs& outputs,
                             const std::string& key) {
   auto found = outputs.find(key);
-  MINI_CHECK(found != outputs.end() && found->second.defined(), "{}: the model outputs have no '{}' ({})", metric,
-             key, present_keys(batch, outputs));
+  MINI_CHECK(found != outputs.end() && found->second.defined(), "{}: the model outputs have no '{}' ({})", metric, key,
+             present_keys(batch, outputs));
   return found->second;
 }
 
@@ -37,9 +37,8 @@ const Tensor& metric_target(std::string_view metric, const Batch& batch, const O
                             const std::string& key) {
   if (auto found = batch.find(key); found != batch.end() && found->second.defined()) return found->second;
   if (auto found = outputs.find(key); found != outputs.end() && found->second.defined()) return found->second;
-  MINI_CHECK(false, "{}: neither the batch nor the model outputs have '{}' ({})", metric, key,
-             present_keys(batch, outputs));
-  return batch.begin()->second;  // unreachable: MINI_CHECK(false) throws
+  throw ValueError(fmt::format("{}: neither the batch nor the model outputs have '{}' ({})", metric, key,
+                               present_keys(batch, outputs)));
 }
 
 int64_t metric_batch_size(std::string_view metric, const Batch& batch) {
@@ -62,13 +61,12 @@ int64_t metric_batch_size(std::string_view metric, const Batch& batch) {
 
 int64_t metric_num_classes(std::string_view metric, const Tensor& scores, std::string_view scores_key,
                            const Tensor& targets, std::string_view targets_key) {
-  MINI_CHECK(scores.dim() >= 1 && scores.size(-1) > 0, "{}: '{}' must be (..., classes), got {}", metric,
-             scores_key, shape_str(scores.sizes()));
+  MINI_CHECK(scores.dim() >= 1 && scores.size(-1) > 0, "{}: '{}' must be (..., classes), got {}", metric, scores_key,
+             shape_str(scores.sizes()));
   Shape leading(scores.sizes().begin(), scores.sizes().end() - 1);
   MINI_CHECK(targets.sizes() == leading,
-             "{}: '{}' {} must have one class score per '{}' entry: expected '{}' to be {}, got {}", metric,
-             scores_key, shape_str(scores.sizes()), targets_key, targets_key, shape_str(leading),
-             shape_str(targets.sizes()));
+             "{}: '{}' {} must have one class score per '{}' entry: expected '{}' to be {}, got {}", metric, scores_key,
+             shape_str(scores.sizes()), targets_key, targets_key, shape_str(leading), shape_str(targets.sizes()));
   return scores.size(-1);
 }
 

@@ -60,15 +60,19 @@ void Perplexity::process(const Batch& batch, const Outputs& outputs) {
       ++tokens;
     }
   };
-  if (host.dtype() == DType::f64) accumulate(host.data<double>());
-  else accumulate(host.data<float>());
+  if (host.dtype() == DType::f64)
+    accumulate(host.data<double>());
+  else
+    accumulate(host.data<float>());
   nll_sum_ += nll;
   tokens_ += tokens;
 }
 
 std::map<std::string, double> Perplexity::compute() const {
-  MINI_CHECK(tokens_ > 0, "Perplexity: no target tokens were processed (empty dataloader, or every target is "
-                          "ignore_index {})", options_.ignore_index);
+  MINI_CHECK(tokens_ > 0,
+             "Perplexity: no target tokens were processed (empty dataloader, or every target is "
+             "ignore_index {})",
+             options_.ignore_index);
   return {{"perplexity", std::exp(nll_sum_ / static_cast<double>(tokens_))}};
 }
 

@@ -3,6 +3,7 @@
 // framing with both CRCs checked by a bit-by-bit CRC-32C (not the table the
 // writer uses), and a generic protobuf wire-format decoder for Event.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <bit>
 #include <cstdint>
@@ -12,8 +13,6 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
 
 namespace mini::testing {
 
@@ -84,9 +83,17 @@ inline std::vector<WireField> decode_message(const std::string& bytes) {
     field.number = static_cast<uint32_t>(key >> 3);
     field.wire_type = static_cast<uint32_t>(key & 7);
     switch (field.wire_type) {
-      case 0: field.varint = decode_varint(bytes, at); break;
-      case 1: field.varint = read_le(bytes, at, 8); at += 8; break;
-      case 5: field.varint = read_le(bytes, at, 4); at += 4; break;
+      case 0:
+        field.varint = decode_varint(bytes, at);
+        break;
+      case 1:
+        field.varint = read_le(bytes, at, 8);
+        at += 8;
+        break;
+      case 5:
+        field.varint = read_le(bytes, at, 4);
+        at += 4;
+        break;
       case 2: {
         const uint64_t length = decode_varint(bytes, at);
         if (at + length > bytes.size()) throw std::runtime_error("truncated bytes field");
@@ -94,7 +101,8 @@ inline std::vector<WireField> decode_message(const std::string& bytes) {
         at += length;
         break;
       }
-      default: throw std::runtime_error("unexpected wire type " + std::to_string(field.wire_type));
+      default:
+        throw std::runtime_error("unexpected wire type " + std::to_string(field.wire_type));
     }
     fields.push_back(std::move(field));
   }
@@ -115,18 +123,23 @@ struct DecodedEvent {
 inline DecodedEvent decode_event(const std::string& bytes) {
   DecodedEvent event;
   for (const WireField& field : decode_message(bytes)) {
-    if (field.number == 1 && field.wire_type == 1) event.wall_time = std::bit_cast<double>(field.varint);
-    else if (field.number == 2 && field.wire_type == 0) event.step = static_cast<int64_t>(field.varint);
-    else if (field.number == 3 && field.wire_type == 2) event.file_version = field.bytes;
+    if (field.number == 1 && field.wire_type == 1)
+      event.wall_time = std::bit_cast<double>(field.varint);
+    else if (field.number == 2 && field.wire_type == 0)
+      event.step = static_cast<int64_t>(field.varint);
+    else if (field.number == 3 && field.wire_type == 2)
+      event.file_version = field.bytes;
     else if (field.number == 5 && field.wire_type == 2) {
       for (const WireField& value_field : decode_message(field.bytes)) {
         if (value_field.number != 1 || value_field.wire_type != 2) throw std::runtime_error("bad Summary field");
         DecodedValue value;
         for (const WireField& part : decode_message(value_field.bytes)) {
-          if (part.number == 1 && part.wire_type == 2) value.tag = part.bytes;
+          if (part.number == 1 && part.wire_type == 2)
+            value.tag = part.bytes;
           else if (part.number == 2 && part.wire_type == 5)
             value.simple_value = std::bit_cast<float>(static_cast<uint32_t>(part.varint));
-          else throw std::runtime_error("bad Value field");
+          else
+            throw std::runtime_error("bad Value field");
         }
         event.values.push_back(value);
       }

@@ -1,5 +1,3 @@
-#include "runtime/logging/console.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -7,6 +5,7 @@
 #include <sstream>
 
 #include "event_file_reader.h"
+#include "runtime/logging/console.h"
 #include "tensor/error.h"
 
 namespace mini::runtime {
@@ -66,6 +65,14 @@ TEST(ConsoleProgress, OnATerminalAlwaysDrawsAndClosesTheLastIteration) {
   console.update(at_iter(3, 3), start);
   EXPECT_EQ(count(out.str(), "\r"), 2u);
   EXPECT_THAT(out.str(), HasSubstr(" 3/3  loss 0.3333\033[K\n"));
+}
+
+TEST(ConsoleProgress, UnknownLengthKeepsOneLiveLine) {
+  std::ostringstream out;
+  ConsoleProgress console({.tty = true, .min_redraw_seconds = 0, .out = &out});
+  for (int64_t iter = 1; iter <= 3; ++iter) console.update(at_iter(iter, 0), Clock::time_point{});
+  EXPECT_EQ(count(out.str(), "\r"), 3u);
+  EXPECT_EQ(out.str().find('\n'), std::string::npos);
 }
 
 TEST(ConsoleProgress, PrintEndsTheLiveLineFirst) {

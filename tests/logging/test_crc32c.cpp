@@ -1,8 +1,8 @@
-#include "runtime/logging/crc32c.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
+
+#include "runtime/logging/crc32c.h"
 
 namespace mini::runtime {
 namespace {
@@ -20,9 +20,7 @@ TEST(Crc32c, MatchesRfc3720VectorsForZerosOnesAndARamp) {
 
 TEST(Crc32c, OfNothingIsZero) { EXPECT_EQ(crc32c(""), 0u); }
 
-TEST(Crc32c, ContinuesAcrossPieces) {
-  EXPECT_EQ(crc32c("6789", crc32c("12345")), crc32c("123456789"));
-}
+TEST(Crc32c, ContinuesAcrossPieces) { EXPECT_EQ(crc32c("6789", crc32c("12345")), crc32c("123456789")); }
 
 TEST(Crc32c, MaskRotatesRightBy15AndAddsTheTfRecordConstant) {
   EXPECT_EQ(mask_crc32c(0), 0xa282ead8u);

@@ -1,9 +1,9 @@
-#include "runtime/logging/format.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
+
+#include "runtime/logging/format.h"
 
 namespace mini::runtime {
 namespace {

@@ -1,11 +1,11 @@
-#include "runtime/logging/proto_wire.h"
-
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <limits>
 #include <string>
 #include <vector>
+
+#include "runtime/logging/proto_wire.h"
 
 namespace mini::runtime::proto {
 namespace {

@@ -1,5 +1,3 @@
-#include "runtime/logging/scalars_jsonl.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -9,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "event_file_reader.h"
+#include "runtime/logging/scalars_jsonl.h"
 #include "tensor/error.h"
 
 namespace mini::runtime {
@@ -27,8 +26,14 @@ std::vector<nlohmann::json> read_lines(const std::filesystem::path& path) {
 TEST(ScalarsJsonl, EachWriteIsOneParsableLine) {
   TempDir dir("jsonl");
   ScalarsJsonlWriter writer(dir.path() / "scalars.jsonl");
-  writer.write({{"step", int64_t{100}}, {"epoch", int64_t{1}}, {"iter", int64_t{100}}, {"lr", 0.05},
-                {"loss", 0.4123}, {"time", 0.0041}, {"data_time", 0.0002}, {"memory", int64_t{123}}});
+  writer.write({{"step", int64_t{100}},
+                {"epoch", int64_t{1}},
+                {"iter", int64_t{100}},
+                {"lr", 0.05},
+                {"loss", 0.4123},
+                {"time", 0.0041},
+                {"data_time", 0.0002},
+                {"memory", int64_t{123}}});
   writer.write({{"step", int64_t{469}}, {"val/accuracy/top1", 91.25}});
   const auto lines = read_lines(writer.path());
   ASSERT_EQ(lines.size(), 2u);

@@ -1,5 +1,3 @@
-#include "runtime/logging/tensorboard_writer.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -8,14 +6,15 @@
 #include <regex>
 
 #include "event_file_reader.h"
+#include "runtime/logging/tensorboard_writer.h"
 #include "tensor/error.h"
 
 namespace mini::runtime {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::decode_event;
 using testing::DecodedEvent;
+using ::testing::HasSubstr;
 using testing::read_file_bytes;
 using testing::read_tfrecords;
 using testing::TempDir;
@@ -152,8 +151,11 @@ TEST(TensorBoardEncoding, ScalarEventMatchesHandEncodedBytes) {
                                + std::string("\x10\x05", 2)                            // step = 5
                                + std::string("\x2A\x0A", 2)                            // summary, 10 bytes
                                + std::string("\x0A\x08", 2)                            // value, 8 bytes
-                               + std::string("\x0A\x01" "a", 3)                        // tag = "a"
-                               + std::string("\x15\x00\x00\x00\x3F", 5);               // simple_value = 0.5f
+                               + std::string(
+                                     "\x0A\x01"
+                                     "a",
+                                     3)                                   // tag = "a"
+                               + std::string("\x15\x00\x00\x00\x3F", 5);  // simple_value = 0.5f
   EXPECT_EQ(event, expected);
 }
 

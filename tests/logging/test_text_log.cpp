@@ -1,5 +1,3 @@
-#include "runtime/logging/text_log.h"
-
 #include <gtest/gtest.h>
 
 #include <ctime>
@@ -7,6 +5,7 @@
 #include <regex>
 
 #include "event_file_reader.h"
+#include "runtime/logging/text_log.h"
 
 namespace mini::runtime {
 namespace {
@@ -14,8 +13,7 @@ namespace {
 using testing::read_file_bytes;
 using testing::TempDir;
 
-std::chrono::system_clock::time_point local_time_point(int year, int month, int day, int hour, int minute,
-                                                       int second) {
+std::chrono::system_clock::time_point local_time_point(int year, int month, int day, int hour, int minute, int second) {
   std::tm parts{};
   parts.tm_year = year - 1900;
   parts.tm_mon = month - 1;

@@ -1,14 +1,13 @@
-#include "runtime/metrics/best_tracker.h"
-
 #include <cmath>
 
 #include "metric_testing.h"
+#include "runtime/metrics/best_tracker.h"
 
 namespace mini::runtime {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::error_of;
+using ::testing::HasSubstr;
 
 TEST(BestTracker, AutoRuleReadsAccuracyLikeNamesAsGreater) {
   for (const char* name : {"accuracy/top1", "accuracy/top5", "val/acc", "mAP", "f1_score", "mIoU"}) {

@@ -1,15 +1,14 @@
-#include "runtime/metrics/evaluator.h"
-
 #include "metric_testing.h"
 #include "runtime/metrics/accuracy.h"
+#include "runtime/metrics/evaluator.h"
 #include "runtime/metrics/loss_metric.h"
 
 namespace mini::runtime {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::error_of;
 using testing::floats;
+using ::testing::HasSubstr;
 using testing::indices;
 using testing::scalar;
 

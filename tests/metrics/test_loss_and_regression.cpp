@@ -6,9 +6,9 @@ namespace mini::runtime {
 namespace {
 
 using ::testing::AllOf;
-using ::testing::HasSubstr;
 using testing::error_of;
 using testing::floats;
+using ::testing::HasSubstr;
 using testing::indices;
 using testing::scalar;
 
@@ -28,7 +28,9 @@ TEST(LossMetric, OutputKeyIsAlsoTheResultKey) {
 
 TEST(LossMetric, NonScalarLossIsAnError) {
   LossMetric loss;
-  EXPECT_THAT(error_of([&] { loss.process({{"input", floats({0, 0}, {2})}}, {{"loss", floats({1, 2}, {2})}}); }),
+  EXPECT_THAT(error_of([&] {
+                loss.process({{"input", floats({0, 0}, {2})}}, {{"loss", floats({1, 2}, {2})}});
+              }),
               HasSubstr("'loss' must be one value (the batch mean), got shape (2,)"));
 }
 
@@ -42,7 +44,9 @@ TEST(LossMetric, BatchFieldsWithDifferentLeadingSizesAreAnError) {
 
 TEST(LossMetric, MissingLossNamesThePresentOutputs) {
   LossMetric loss;
-  EXPECT_THAT(error_of([&] { loss.process({{"input", floats({0}, {1})}}, {{"logits", floats({0}, {1, 1})}}); }),
+  EXPECT_THAT(error_of([&] {
+                loss.process({{"input", floats({0}, {1})}}, {{"logits", floats({0}, {1, 1})}});
+              }),
               AllOf(HasSubstr("Loss: the model outputs have no 'loss'"), HasSubstr("outputs: logits")));
 }
 
@@ -75,15 +79,19 @@ TEST(RegressionMetrics, MultiOutputTargetsCountEveryElement) {
 
 TEST(RegressionMetrics, ShapesThatDifferBeyondSizeOneDimsAreAnError) {
   MeanAbsoluteError mae;
-  const std::string message =
-      error_of([&] { mae.process({{"target", floats({0, 0, 0, 0}, {2, 2})}}, {{"pred", floats({0, 0, 0, 0}, {4})}}); });
+  const std::string message = error_of([&] {
+    mae.process({{"target", floats({0, 0, 0, 0}, {2, 2})}}, {{"pred", floats({0, 0, 0, 0}, {4})}});
+  });
   EXPECT_THAT(message, HasSubstr("MAE: 'pred' (4,) and 'target' (2, 2) must have the same shape"));
 }
 
 TEST(RegressionMetrics, MissingTargetNamesTheMetricAndKey) {
   MeanSquaredError mse;
-  EXPECT_THAT(error_of([&] { mse.process({{"label", floats({0}, {1})}}, {{"pred", floats({0}, {1})}}); }),
-              AllOf(HasSubstr("MSE: neither the batch nor the model outputs have 'target'"), HasSubstr("batch: label")));
+  EXPECT_THAT(
+      error_of([&] {
+        mse.process({{"label", floats({0}, {1})}}, {{"pred", floats({0}, {1})}});
+      }),
+      AllOf(HasSubstr("MSE: neither the batch nor the model outputs have 'target'"), HasSubstr("batch: label")));
 }
 
 }  // namespace

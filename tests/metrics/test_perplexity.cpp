@@ -1,15 +1,14 @@
-#include "runtime/metrics/perplexity.h"
-
 #include <cmath>
 
 #include "metric_testing.h"
+#include "runtime/metrics/perplexity.h"
 
 namespace mini::runtime {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::error_of;
 using testing::floats;
+using ::testing::HasSubstr;
 using testing::indices;
 using testing::scalar;
 
@@ -60,7 +59,9 @@ TEST(Perplexity, OnlyPaddingIsAnErrorAtCompute) {
 
 TEST(Perplexity, MissingTargetNamesTheKey) {
   Perplexity perplexity;
-  EXPECT_THAT(error_of([&] { perplexity.process({{"input", indices({1})}}, {{"loss", scalar(1.0f)}}); }),
+  EXPECT_THAT(error_of([&] {
+                perplexity.process({{"input", indices({1})}}, {{"loss", scalar(1.0f)}});
+              }),
               HasSubstr("Perplexity: neither the batch nor the model outputs have 'target'"));
 }
 

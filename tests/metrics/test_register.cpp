@@ -1,15 +1,14 @@
-#include "runtime/metrics/register.h"
-
 #include "config/load.h"
 #include "metric_testing.h"
 #include "runtime/metrics/accuracy.h"
+#include "runtime/metrics/register.h"
 
 namespace mini::runtime {
 namespace {
 
 using ::testing::AllOf;
-using ::testing::HasSubstr;
 using testing::floats;
+using ::testing::HasSubstr;
 using testing::indices;
 using testing::scalar;
 
@@ -69,11 +68,11 @@ TEST(BuildEvaluator, TopkMayBeASingleInt) {
 }
 
 TEST(BuildEvaluator, PassesKeysAndOptionsThrough) {
-  auto evaluator = build_evaluator(
-      config::parse_yaml("[{type: Accuracy, label_key: target, ignore_index: -1},"
-                         " {type: Perplexity, source: logits, target_key: target, ignore_index: -1}]"));
-  const auto results = evaluate(*evaluator, {{"target", indices({0, -1}, {1, 2})}},
-                                {{"logits", floats({0, 0, 0, 0}, {1, 2, 2})}});
+  auto evaluator =
+      build_evaluator(config::parse_yaml("[{type: Accuracy, label_key: target, ignore_index: -1},"
+                                         " {type: Perplexity, source: logits, target_key: target, ignore_index: -1}]"));
+  const auto results =
+      evaluate(*evaluator, {{"target", indices({0, -1}, {1, 2})}}, {{"logits", floats({0, 0, 0, 0}, {1, 2, 2})}});
   EXPECT_DOUBLE_EQ(results.at("accuracy/top1"), 100.0);
   EXPECT_NEAR(results.at("perplexity"), 2.0, 1e-12);
 }
