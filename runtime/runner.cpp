@@ -26,6 +26,7 @@
 #include "runtime/optim_wrapper_builder.h"
 #include "runtime/register.h"
 #include "runtime/runner_config.h"
+#include "tensor/backend.h"
 #include "tensor/parallel.h"
 #include "tensor/random.h"
 
@@ -189,6 +190,17 @@ void Runner::build() {
   }
   manual_seed(seed_);
   if (const config::Node* env = config_.find("env_cfg")) {
+    if (const config::Node* device = env->find("device"); device != nullptr && !device->is_null()) {
+      try {
+        device_ = Device::parse(device->as_string());
+      } catch (const Error& error) {
+        device->fail(error.what());
+      }
+      if (!device_.is_cpu() && !has_backend(device_.type)) {
+        device->fail(fmt::format("device '{}' is not available: this build has no backend for it, or no GPU was "
+                                 "found", device->as_string()));
+      }
+    }
     if (const config::Node* threads = env->find("num_threads"); threads != nullptr && !threads->is_null()) {
       const int64_t count = threads->as_int();
       if (count < 1) threads->fail(fmt::format("expected a positive thread count, got {}", count));
@@ -208,7 +220,9 @@ void Runner::build() {
       patterns != nullptr && !patterns->is_null()) {
     apply_activation_checkpointing(*patterns);
   }
-  log(fmt::format("model: {} with {} parameters", model_->type_name(), model_->num_parameters()));
+  if (!device_.is_cpu()) model_->to(device_);  // before the optimizer, so its state is created there
+  log(fmt::format("model: {} with {} parameters on {}", model_->type_name(), model_->num_parameters(),
+                  device_.str()));
 
   // Training pieces: all or nothing.
   if (const config::Node* train_cfg = config_.find("train_cfg"); train_cfg != nullptr && !train_cfg->is_null()) {

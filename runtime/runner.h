@@ -26,6 +26,7 @@
 #include "runtime/message_hub.h"
 #include "runtime/model/model.h"
 #include "runtime/optim_wrapper.h"
+#include "tensor/device.h"
 
 namespace mini::runtime {
 
@@ -96,6 +97,8 @@ class Runner {
   void set_console_interval(int64_t interval);
   bool quiet() const { return options_.quiet; }
   uint64_t seed() const { return seed_; }
+  // Where the model and batches live (env_cfg.device: cpu, cuda, cuda:1).
+  Device device() const { return device_; }
 
   // ---- stopping and checkpoints ----
   // Ends training after the current optimizer step (EarlyStopping, signals).
@@ -162,6 +165,7 @@ class Runner {
   int64_t val_begin_ = 1;
   int64_t sampler_epoch_ = 0;
   uint64_t seed_ = 0;
+  Device device_ = Device::cpu();
   int max_keep_checkpoints_ = -1;
 
   std::filesystem::path work_dir_;

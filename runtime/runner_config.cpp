@@ -184,10 +184,11 @@ void validate_runner_config(const config::Node& cfg) {
     }
   }
   if (const config::Node* env = cfg.find("env_cfg"); env != nullptr && !env->is_null()) {
-    if (!env->is_map()) env->fail("expected a map such as {num_threads: 2}");
+    if (!env->is_map()) env->fail("expected a map such as {num_threads: 2, device: cpu}");
     for (const auto& [key, value] : env->items()) {
-      if (key != "num_threads") {
-        value.fail(fmt::format("unknown env_cfg key '{}'{}", key, config::did_you_mean(key, {"num_threads"})));
+      if (key != "num_threads" && key != "device") {
+        value.fail(fmt::format("unknown env_cfg key '{}'{}", key,
+                               config::did_you_mean(key, {"num_threads", "device"})));
       }
     }
   }

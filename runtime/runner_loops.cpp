@@ -13,6 +13,7 @@
 #include "runtime/metrics/evaluator.h"
 #include "runtime/runner.h"
 #include "runtime/signals.h"
+#include "tensor/ops/copy.h"
 
 namespace mini::runtime {
 namespace {
@@ -22,6 +23,15 @@ int64_t batch_size_of(const Batch& batch) {
     if (tensor.defined() && tensor.dim() > 0) return tensor.size(0);
   }
   return 0;
+}
+
+// Named tensors moved to `device` (a no-op for tensors already there).
+TensorMap to_device(const TensorMap& tensors, Device device) {
+  TensorMap moved;
+  for (const auto& [name, tensor] : tensors) {
+    moved.emplace(name, tensor.defined() && tensor.device() != device ? ops::to_device(tensor, device) : tensor);
+  }
+  return moved;
 }
 
 std::string output_names(const Outputs& outputs) {
@@ -35,7 +45,8 @@ std::string output_names(const Outputs& outputs) {
 
 }  // namespace
 
-void Runner::train_step(const Batch& batch) {
+void Runner::train_step(const Batch& host_batch) {
+  const Batch batch = device_.is_cpu() ? host_batch : to_device(host_batch, device_);
   call_hooks([&](Hook& hook) { hook.before_train_iter(*this, batch); });
   Outputs outputs = model_->forward_batch(batch);
   auto loss_it = outputs.find("loss");
@@ -169,10 +180,16 @@ Metrics Runner::evaluate(DataLoader& loader, Evaluator& evaluator, bool test) {
   evaluator.reset();
   call_hooks([&](Hook& hook) { test ? hook.before_test_epoch(*this) : hook.before_val_epoch(*this); });
   DataLoader::Iterator it = loader.begin_epoch(0, 0);
-  while (std::optional<Batch> batch = it.next()) {
+  while (std::optional<Batch> host_batch = it.next()) {
+    const std::optional<Batch> batch = device_.is_cpu() ? host_batch : to_device(*host_batch, device_);
     call_hooks([&](Hook& hook) { test ? hook.before_test_iter(*this, *batch) : hook.before_val_iter(*this, *batch); });
     Outputs outputs = model_->forward_batch(*batch);
-    evaluator.process(*batch, outputs);
+    // Metrics accumulate on the host.
+    if (device_.is_cpu()) {
+      evaluator.process(*batch, outputs);
+    } else {
+      evaluator.process(*host_batch, to_device(outputs, Device::cpu()));
+    }
     call_hooks([&](Hook& hook) {
       test ? hook.after_test_iter(*this, *batch, outputs) : hook.after_val_iter(*this, *batch, outputs);
     });

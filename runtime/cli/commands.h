@@ -46,6 +46,11 @@ int bench(const std::vector<std::string>& args, const std::string& argv0);
 // exit code (1 for mini::ValueError / IndexError / ConfigError, 2 otherwise).
 int run_guarded(const std::function<int()>& command);
 
+// A function the commands that build models call first, e.g. to register
+// the CUDA device backend. The executable sets it; `version`, `list` and
+// `config` never pay for GPU initialisation.
+void set_backend_initializer(std::function<void()> initializer);
+
 // Parses argv and dispatches (CLI11 lives only in cli_app.cpp).
 int run_cli(int argc, char** argv);
 

@@ -61,10 +61,10 @@ int version() {
   feature("avx512bf16", __builtin_cpu_supports("avx512bf16"));
   fmt::print("mini-engine {}\n", MINI_VERSION);
   fmt::print("build type: {}\n", MINI_BUILD_TYPE);
-#ifdef MINI_HAS_CUDA_BACKEND
-  fmt::print("cuda: built with the CUDA backend\n");
+#ifdef MINI_CUDA_BUILT
+  fmt::print("cuda: built with the CUDA backend (used when a GPU is present; env_cfg.device: cuda)\n");
 #else
-  fmt::print("cuda: no (CPU build)\n");
+  fmt::print("cuda: no (built without nvcc; CPU only)\n");
 #endif
   fmt::print("cpu threads: {}\n", std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
   fmt::print("cpu features: {}\n", features);

@@ -9,12 +9,25 @@
 namespace mini::runtime::cli {
 namespace {
 
+std::function<void()>& backend_initializer() {
+  static std::function<void()> initializer;
+  return initializer;
+}
+
+void prepare() {
+  register_builtin_components();
+  if (auto& initializer = backend_initializer()) {
+    initializer();
+    initializer = nullptr;
+  }
+}
+
 config::Node load(const std::string& path, const std::vector<std::string>& overrides) {
   return config::load_config(path, overrides);
 }
 
 int evaluate(const EvalArgs& args, bool test_split) {
-  register_builtin_components();
+  prepare();
   config::Node cfg = load(args.config, args.overrides);
   RunnerOptions options{.work_dir = args.work_dir, .resume = std::nullopt, .seed = std::nullopt, .quiet = args.quiet};
   std::unique_ptr<Runner> runner = Runner::from_config(cfg, options);
@@ -28,8 +41,12 @@ int evaluate(const EvalArgs& args, bool test_split) {
 
 }  // namespace
 
+void set_backend_initializer(std::function<void()> initializer) {
+  backend_initializer() = std::move(initializer);
+}
+
 int train(const TrainArgs& args) {
-  register_builtin_components();
+  prepare();
   config::Node cfg = load(args.config, args.overrides);
   RunnerOptions options{.work_dir = args.work_dir, .resume = args.resume, .seed = args.seed, .quiet = args.quiet};
   std::unique_ptr<Runner> runner = Runner::from_config(cfg, options);
