@@ -237,7 +237,9 @@ void Runner::build() {
     optim_wrapper_ = optim_wrapper_registry().build(config_.at("optim_wrapper"), *model_);
     if (const config::Node* schedulers = config_.find("param_scheduler");
         schedulers != nullptr && !schedulers->is_null()) {
-      schedulers_ = std::move(build_schedulers(*schedulers, optim_wrapper_->optimizer(), iters_per_epoch()).list);
+      BuiltSchedulers built = build_schedulers(*schedulers, optim_wrapper_->optimizer(), iters_per_epoch());
+      schedulers_ = std::move(built.list);
+      scheduler_monitors_ = std::move(built.monitor);
     }
   }
   if (const config::Node* val_loader = config_.find("val_dataloader"); val_loader != nullptr && !val_loader->is_null()) {

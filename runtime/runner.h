@@ -64,6 +64,8 @@ class Runner {
   std::shared_ptr<Model> model_ptr() { return model_; }
   OptimWrapper& optim_wrapper();
   nn::optim::ParamSchedulerList& schedulers() { return schedulers_; }
+  // Per scheduler: the validation metric it steps on (ReduceOnPlateau*), "" for the others.
+  const std::vector<std::string>& scheduler_monitors() const { return scheduler_monitors_; }
   DataLoader* train_dataloader() { return train_loader_.get(); }
   DataLoader* val_dataloader() { return val_loader_.get(); }
   DataLoader* test_dataloader() { return test_loader_.get(); }
@@ -145,6 +147,7 @@ class Runner {
   std::shared_ptr<DataLoader> train_loader_, val_loader_, test_loader_;
   std::unique_ptr<OptimWrapper> optim_wrapper_;
   nn::optim::ParamSchedulerList schedulers_;
+  std::vector<std::string> scheduler_monitors_;
   std::unique_ptr<Evaluator> val_evaluator_, test_evaluator_;
   std::vector<HookPtr> hooks_;
   MessageHub message_hub_;

@@ -166,6 +166,12 @@ void validate_runner_config(const config::Node& cfg) {
       test->fail("test_dataloader needs a test_evaluator (or a val_evaluator to reuse)");
     }
   }
+  for (const char* key : {"val_cfg", "test_cfg"}) {
+    const config::Node* loop = cfg.find(key);
+    if (loop == nullptr || loop->is_null()) continue;
+    if (!loop->is_map()) loop->fail("expected a map such as {type: ValLoop} (or {})");
+    if (loop->size() > 0) loop_registry().validate(*loop);
+  }
   validate_evaluator_section(cfg, "val_evaluator");
   validate_evaluator_section(cfg, "test_evaluator");
   validate_hooks(cfg);

@@ -2,7 +2,9 @@
 
 #include <string>
 
+#include "nn/optim/schedulers.h"
 #include "runtime/runner.h"
+#include "tensor/error.h"
 
 namespace mini::runtime {
 
@@ -60,17 +62,48 @@ void DistSamplerSeedHook::before_train_epoch(Runner& runner) { runner.set_sample
 
 // ---- ParamSchedulerHook -------------------------------------------------------
 
+namespace {
+
+// ReduceOnPlateau schedulers step only after validation, with their metric (as MMEngine).
+bool steps_on_metric(Runner& runner, size_t index) {
+  const auto& monitors = runner.scheduler_monitors();
+  return index < monitors.size() && !monitors[index].empty();
+}
+
+}  // namespace
+
 void ParamSchedulerHook::after_train_iter(Runner& runner, const Batch&, const Outputs&) {
   auto& schedulers = runner.schedulers();
   for (size_t i = 0; i < schedulers.size(); ++i) {
-    if (!schedulers[i].by_epoch()) schedulers[i].step();
+    if (!schedulers[i].by_epoch() && !steps_on_metric(runner, i)) schedulers[i].step();
   }
 }
 
 void ParamSchedulerHook::after_train_epoch(Runner& runner) {
   auto& schedulers = runner.schedulers();
   for (size_t i = 0; i < schedulers.size(); ++i) {
-    if (schedulers[i].by_epoch()) schedulers[i].step();
+    if (schedulers[i].by_epoch() && !steps_on_metric(runner, i)) schedulers[i].step();
+  }
+}
+
+void ParamSchedulerHook::after_val_epoch(Runner& runner, const Metrics& metrics) {
+  auto& schedulers = runner.schedulers();
+  for (size_t i = 0; i < schedulers.size(); ++i) {
+    if (!steps_on_metric(runner, i)) continue;
+    const std::string& monitor = runner.scheduler_monitors()[i];
+    auto it = metrics.find(monitor);
+    if (it == metrics.end()) {
+      std::string available;
+      for (const auto& [name, value] : metrics) {
+        if (!available.empty()) available += ", ";
+        available += name;
+      }
+      MINI_CHECK(false, "{}: monitored metric '{}' is not among the validation metrics ({})", schedulers[i].name(),
+                 monitor, available);
+    }
+    auto* plateau = dynamic_cast<nn::optim::ReduceOnPlateauLR*>(&schedulers[i]);
+    MINI_CHECK(plateau != nullptr, "{}: only ReduceOnPlateau schedulers step on a metric", schedulers[i].name());
+    plateau->step(it->second);
   }
 }
 

@@ -3,7 +3,8 @@
 //   RuntimeInfoHook      (VERY_HIGH) puts lr, epoch and step counters and the model's 0-d outputs into the message hub
 //   IterTimerHook        (NORMAL)    measures data_time (waiting for the batch) and time (whole iteration)
 //   DistSamplerSeedHook  (NORMAL)    seeds the sampler with the epoch, so each epoch has its own order
-//   ParamSchedulerHook   (LOW)       steps the parameter schedulers, per iteration or per epoch
+//   ParamSchedulerHook   (LOW)       steps the parameter schedulers, per iteration or per epoch, and
+//                                    ReduceOnPlateau schedulers after validation with their metric
 #include <chrono>
 
 #include "runtime/hooks/hook.h"
@@ -52,6 +53,7 @@ class ParamSchedulerHook : public Hook {
   ParamSchedulerHook() : Hook("ParamSchedulerHook", kPriorityLow) {}
   void after_train_iter(Runner& runner, const Batch& batch, const Outputs& outputs) override;
   void after_train_epoch(Runner& runner) override;
+  void after_val_epoch(Runner& runner, const Metrics& metrics) override;
 };
 
 }  // namespace mini::runtime

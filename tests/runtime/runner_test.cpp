@@ -85,6 +85,24 @@ TEST(Runner, SchedulersStepPerIterationAndPerEpoch) {
   EXPECT_NEAR(lrs[20], 0.05, 1e-12);  // epoch 3: after the milestone at epoch 2
 }
 
+TEST(Runner, ReduceOnPlateauStepsOnTheValidationMetric) {
+  TempDir dir;
+  // A metric that never improves by 1000 points: every validation is a plateau.
+  auto runner = make_runner(dir, kSyntheticConfig,
+                            {"param_scheduler=[{type: ReduceOnPlateauLR, monitor: accuracy/top1, rule: greater, "
+                             "factor: 0.5, patience: 0, threshold: 1000, threshold_rule: abs}]"});
+  runner->train();
+  // The first validation sets the best; the next two halve the rate.
+  EXPECT_NEAR(runner->optim_wrapper().learning_rates().front(), 0.1 * 0.25, 1e-12);
+}
+
+TEST(Runner, ReduceOnPlateauWithAnUnknownMetricIsAnError) {
+  TempDir dir;
+  auto runner = make_runner(dir, kSyntheticConfig,
+                            {"param_scheduler=[{type: ReduceOnPlateauLR, monitor: acc, rule: greater}]"});
+  EXPECT_THAT(error_of([&] { runner->train(); }), HasSubstr("'acc' is not among the validation metrics"));
+}
+
 TEST(Runner, GradientAccumulationMatchesALargerBatch) {
   // A linear model with a mean loss: two half batches of 8 accumulated equal one batch of 16.
   const std::vector<std::string> linear = {"model.backbone.hidden=[]", "model.backbone.dropout=0.0",
