@@ -81,3 +81,41 @@ void BM_BatchedMatmul(benchmark::State& state) {
 BENCHMARK(BM_BatchedMatmul)->Args({32, 128, 64})->ArgNames({"B", "T", "D"})->UseRealTime();
 
 }  // namespace
+
+// The GEMMs of one training step of the 784-512-256-10 MLP (batch 128), in
+// the layouts autograd hands to the backend (PyTorch's linear convention):
+//   forward  y = x @ W^T        (W read transposed in place)
+//   grad W   = dy^T @ x         (dy read transposed in place)
+//   grad x   = dy @ W
+namespace mlp {
+struct Case {
+  const char* name;
+  int64_t batch, in, out;
+  int kind;  // 0 forward, 1 grad W, 2 grad x
+};
+constexpr Case kCases[] = {
+    {"fwd_784x512", 128, 784, 512, 0}, {"fwd_512x256", 128, 512, 256, 0}, {"fwd_256x10", 128, 256, 10, 0},
+    {"dW_784x512", 128, 784, 512, 1},  {"dW_512x256", 128, 512, 256, 1},  {"dX_512x256", 128, 512, 256, 2},
+};
+}  // namespace mlp
+
+void BM_MlpGemm(benchmark::State& state) {
+  const mlp::Case& shape = mlp::kCases[state.range(0)];
+  state.SetLabel(shape.name);
+  const Tensor x = ops::rand({shape.batch, shape.in}), weight = ops::rand({shape.out, shape.in});
+  const Tensor dy = ops::rand({shape.batch, shape.out});
+  Tensor a, b, out;
+  if (shape.kind == 0) {
+    a = x, b = ops::t(weight), out = ops::empty({shape.batch, shape.out});
+  } else if (shape.kind == 1) {
+    a = ops::t(dy), b = x, out = ops::empty({shape.out, shape.in});
+  } else {
+    a = dy, b = weight, out = ops::empty({shape.batch, shape.in});
+  }
+  for (auto _ : state) {
+    ops::matmul_out(out, a, b);
+    benchmark::DoNotOptimize(out.data_ptr());
+  }
+  set_flops(state, shape.batch, shape.in, shape.out);
+}
+BENCHMARK(BM_MlpGemm)->DenseRange(0, 5)->ArgName("case")->UseRealTime();

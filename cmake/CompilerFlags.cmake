@@ -1,5 +1,7 @@
 # Compiler flags shared by every target, carried by the interface target mini_flags.
 add_library(mini_flags INTERFACE)
+# Consumers of the library (tests, embedding programs) need C++20 too.
+target_compile_features(mini_flags INTERFACE cxx_std_20)
 
 target_compile_options(mini_flags INTERFACE
   $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wno-unused-parameter>

@@ -144,6 +144,14 @@ void Module::add_module(const std::string& name, ModulePtr module) {
   children_.emplace_back(name, std::move(module));
 }
 
+ModulePtr Module::remove_module(const std::string& name) {
+  auto it = std::find_if(children_.begin(), children_.end(), [&name](const auto& entry) { return entry.first == name; });
+  MINI_CHECK(it != children_.end(), "{}: no submodule '{}' to remove", type_name_, name);
+  ModulePtr removed = std::move(it->second);
+  children_.erase(it);
+  return removed;
+}
+
 // ---- walks -------------------------------------------------------------------------
 
 void Module::collect_tensors(const std::string& prefix, bool parameters, bool recurse, bool persistent_only,

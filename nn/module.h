@@ -90,6 +90,8 @@ class Module : public std::enable_shared_from_this<Module> {
   using ForwardWrapper = std::function<Tensor(const ForwardFunction& forward, const Tensor& input)>;
   void set_forward_wrapper(ForwardWrapper wrapper) { forward_wrapper_ = std::move(wrapper); }
   bool has_forward_wrapper() const { return static_cast<bool>(forward_wrapper_); }
+  // The current wrapper (empty if none), so a new wrapper can chain the old one.
+  const ForwardWrapper& forward_wrapper() const { return forward_wrapper_; }
   // Runs `forward` (this module's computation, e.g. a forward() overload with
   // extra arguments such as masks) through the wrapper, if one is set.
   // operator() goes through here; so should callers that bypass operator().
@@ -110,6 +112,9 @@ class Module : public std::enable_shared_from_this<Module> {
     add_module(name, module);
     return module;
   }
+  // Unregisters the child `name` and returns it (attachments such as LoRA
+  // adapters come off this way); throws mini::ValueError if there is none.
+  ModulePtr remove_module(const std::string& name);
 
   // ---- walks (registration order, depth first, dotted names) ----
   std::vector<Tensor> parameters(bool recurse = true) const;

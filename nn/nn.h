@@ -6,6 +6,7 @@
 #include "nn/layers/activation.h"
 #include "nn/layers/attention.h"
 #include "nn/layers/batch_norm.h"
+#include "nn/layers/bilinear.h"
 #include "nn/layers/container.h"
 #include "nn/layers/conv.h"
 #include "nn/layers/dropout.h"

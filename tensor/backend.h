@@ -13,6 +13,7 @@
 //   (an output may be exactly the same view as an input: in-place ops).
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "tensor/allocator.h"
 #include "tensor/scalar.h"
@@ -67,6 +68,37 @@ struct ConvGeometry {
 struct RandomState {
   uint64_t seed = 0;
   uint64_t offset = 0;
+};
+
+// One optimizer step on one parameter (Backend::optimizer_step), with
+// torch.optim semantics; scalars are rounded to the parameter's dtype and
+// every operation rounds as the unfused elementwise ops would.
+//   sgd:  g = grad + weight_decay * p
+//         buf = g (first_step) or momentum * buf + (1 - dampening) * g
+//         g = g + momentum * buf (nesterov) or buf;  p -= lr * g
+//   adam: p *= 1 - lr * weight_decay (decoupled), else g = grad + weight_decay * p
+//         m = beta1 * m + (1 - beta1) * g;  v = beta2 * v + (1 - beta2) * g * g
+//         v_max = max(v_max, v) (amsgrad, used in place of v below)
+//         p -= lr / bias_correction1 * m / (sqrt(v) / sqrt(bias_correction2) + eps)
+// Terms whose factor is 0 (weight_decay, momentum) or 1 (1 - dampening) are skipped.
+enum class OptimizerKind : uint8_t { sgd, adam };
+struct OptimizerStep {
+  OptimizerKind kind = OptimizerKind::sgd;
+  double lr = 0;
+  double weight_decay = 0;
+  // sgd
+  double momentum = 0;
+  double dampening = 0;
+  bool nesterov = false;
+  bool first_step = false;  // initialise the momentum buffer with g
+  // adam
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double bias_correction1 = 1;  // 1 - beta1^step
+  double bias_correction2 = 1;  // 1 - beta2^step
+  bool decoupled_weight_decay = false;
+  bool amsgrad = false;
 };
 
 class Backend {
@@ -147,6 +179,54 @@ class Backend {
   virtual void layer_norm_backward(const Tensor& grad_x, const Tensor& grad_weight, const Tensor& grad_bias,
                                    const Tensor& grad_out, const Tensor& x, const Tensor& mean, const Tensor& rstd,
                                    const Tensor& weight) = 0;
+
+  // ---- optional fused primitives ----------------------------------------
+  // Each has a default built from the primitives above (defined next to the
+  // composite it reuses: tensor/ops/conv.cpp, pool.cpp, attention.cpp); a backend
+  // overrides one where fusing saves memory traffic. Outputs are contiguous.
+  //
+  // grad_input (N, C, H, W) = the gradient of conv2d w.r.t. its input, from
+  // grad_out (N, K, oh, ow) and weight (K, C/groups, kh, kw); overwritten.
+  virtual void conv2d_backward_input(const Tensor& grad_input, const Tensor& grad_out, const Tensor& weight,
+                                     const ConvGeometry& geometry, int64_t groups);
+  // grad_weight (K, C/groups, kh, kw) = the gradient of conv2d w.r.t. its
+  // weight, summed over the batch of input (N, C, H, W); overwritten.
+  virtual void conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& input,
+                                      const ConvGeometry& geometry, int64_t groups);
+  // values and indices (int64) (N, C, oh, ow): the max of each window of input
+  // (N, C, H, W) and its flat index into the H*W plane. Padding never wins; the
+  // geometry's in_h/in_w may exceed H/W (ceil_mode windows that overhang the
+  // bottom/right), and those positions never win either. Ties keep the first
+  // position in the window; NaN counts as the maximum.
+  virtual void max_pool2d(const Tensor& values, const Tensor& indices, const Tensor& input,
+                          const ConvGeometry& geometry);
+  // grad_input (N, C, H, W) = zeros with grad_out (N, C, oh, ow) added at the
+  // flat plane indices that max_pool2d chose; overwritten.
+  virtual void max_pool2d_backward(const Tensor& grad_input, const Tensor& grad_out, const Tensor& indices);
+  // Scaled dot-product attention over (N, H) batches of queries q (N, H, L, D),
+  // keys k (N, H, S, D) and values v (N, H, S, Dv), any strides:
+  //   probs (N, H, L, S), contiguous, = softmax((q * scale) k^T + mask), where
+  //     mask is undefined or additive (floating, broadcast to (N, H, L, S) with
+  //     stride-0 dims) and `causal` also excludes keys j > i;
+  //   out (N, H, L, Dv), any strides, = probs @ v.
+  // A row whose keys are all excluded comes out NaN, as softmax gives.
+  virtual void attention(const Tensor& out, const Tensor& probs, const Tensor& q, const Tensor& k, const Tensor& v,
+                         const Tensor& mask, double scale, bool causal);
+  // The gradients of attention's out w.r.t. q, k and v, from grad_out
+  // (N, H, L, Dv) and the forward's probs; grad_q/k/v have q/k/v's shapes and
+  // any strides (views of one packed tensor, say) and are overwritten.
+  // `causal` (the forward's): probs are 0 past the diagonal, which a kernel may skip.
+  virtual void attention_backward(const Tensor& grad_q, const Tensor& grad_k, const Tensor& grad_v,
+                                  const Tensor& grad_out, const Tensor& q, const Tensor& k, const Tensor& v,
+                                  const Tensor& probs, double scale, bool causal);
+
+  // Updates param in place from grad (param's shape and dtype) and the
+  // optimizer state tensors, also updated in place: sgd {momentum buffer}
+  // (none when momentum is 0), adam {exp_avg, exp_avg_sq[, max_exp_avg_sq]}.
+  // Any strides. The default (tensor/optimizer_step.cpp) is the sequence of
+  // elementwise ops; the CPU backend fuses it into one pass per parameter.
+  virtual void optimizer_step(const OptimizerStep& step, const Tensor& param, const Tensor& grad,
+                              const std::vector<Tensor>& state);
 };
 
 // The backend serving `device`. Throws mini::Error naming the device when no

@@ -4,6 +4,7 @@
 #include "autograd/functions/nn.h"
 
 #include <cmath>
+#include <limits>
 
 #include "autograd/functions/elementwise.h"
 #include "autograd/functions/index.h"
@@ -188,6 +189,99 @@ Tensor adaptive_avg_pool2d(const Tensor& x, std::pair<int64_t, int64_t> output_s
     const Tensor cols = adaptive_pooling_matrix(in_w, output_size.second, g[0].dtype());
     return {matmul(matmul(ops::t(rows), g[0]), cols)};
   });
+}
+
+namespace {
+
+// (N, H, T, D) views of the packed projections qkv (N, T, 3E): part 0, 1, 2 = q, k, v.
+Tensor head_view(const Tensor& packed, int64_t part, int64_t heads) {
+  const int64_t embed = packed.size(2) / 3;
+  return ops::permute(ops::unflatten(ops::narrow(packed, 2, part * embed, embed), 2, {heads, embed / heads}),
+                      {0, 2, 1, 3});
+}
+
+// head_view with differentiable views, and its inverse for one part: (N, H, T, D) -> (N, T, H * D).
+Tensor head_view_differentiable(const Tensor& packed, int64_t part, int64_t heads) {
+  const int64_t embed = packed.size(2) / 3;
+  return permute(unflatten(narrow(packed, 2, part * embed, embed), 2, {heads, embed / heads}), {0, 2, 1, 3});
+}
+Tensor merge_heads(const Tensor& x) {
+  return reshape(permute(x, {0, 2, 1, 3}), {x.size(0), x.size(2), x.size(1) * x.size(3)});
+}
+
+// attention's gradients written with differentiable ops, for create_graph
+// (the fused kernel computes the same values but cannot be differentiated).
+GradList attention_grads_differentiable(const Tensor& g, const Tensor& q, const Tensor& k, const Tensor& v,
+                                        const Tensor& mask, double scale, bool causal) {
+  const Tensor scaled_q = q * scale;
+  Tensor scores = matmul(scaled_q, transpose(k, 2, 3));
+  if (mask.defined()) scores = scores + mask;
+  if (causal) {
+    const int64_t length = q.size(2), source = k.size(2);
+    const TensorOptions index{.dtype = DType::i64, .device = q.device()};
+    const Tensor future = ops::gt(ops::unsqueeze(ops::arange(0, source, 1, index), 0),
+                                  ops::unsqueeze(ops::arange(0, length, 1, index), 1));
+    scores = where(future, Scalar(-std::numeric_limits<double>::infinity()), scores);
+  }
+  const Tensor probs = softmax(scores, 3);
+  const Tensor grad_scores = softmax_backward(matmul(g, transpose(v, 2, 3)), probs, 3);
+  return {matmul(grad_scores, k) * scale, matmul(transpose(grad_scores, 2, 3), scaled_q),
+          matmul(transpose(probs, 2, 3), g)};
+}
+
+}  // namespace
+
+Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask, double scale, bool causal) {
+  MINI_CHECK(!tensor_requires_grad(mask), "attention: the mask must not require grad (use the unfused ops)");
+  auto [out, probs] = ops::attention(q, k, v, mask, scale, causal);
+  if (!should_record(q, k, v)) return out;
+  return record("attention", {q, k, v}, out,
+                [q = save(q), k = save(k), v = save(v), probs = probs, mask, scale, causal](const GradList& g)
+                    -> GradList {
+                  const Tensor q_value = q.unpack(), k_value = k.unpack(), v_value = v.unpack();
+                  if (should_record(g[0], q_value, k_value, v_value)) {
+                    return attention_grads_differentiable(g[0], q_value, k_value, v_value, mask, scale, causal);
+                  }
+                  const TensorOptions options{.dtype = q_value.dtype(), .device = q_value.device()};
+                  Tensor grad_q = ops::empty(q_value.sizes(), options), grad_k = ops::empty(k_value.sizes(), options);
+                  Tensor grad_v = ops::empty(v_value.sizes(), options);
+                  ops::attention_backward_into(grad_q, grad_k, grad_v, g[0], q_value, k_value, v_value, probs, scale,
+                                               causal);
+                  return {grad_q, grad_k, grad_v};
+                });
+}
+
+Tensor packed_self_attention(const Tensor& qkv, int64_t heads, const Tensor& mask, double scale, bool causal) {
+  MINI_CHECK(qkv.defined() && qkv.dim() == 3 && heads >= 1 && qkv.size(2) % (3 * heads) == 0,
+             "packed_self_attention: qkv {} must be (N, T, 3E) with E divisible by heads = {}",
+             qkv.defined() ? shape_str(qkv.sizes()) : std::string("undefined"), heads);
+  MINI_CHECK(!tensor_requires_grad(mask), "packed_self_attention: the mask must not require grad");
+  const int64_t batch = qkv.size(0), length = qkv.size(1), embed = qkv.size(2) / 3;
+  auto [out, probs] = ops::attention(head_view(qkv, 0, heads), head_view(qkv, 1, heads), head_view(qkv, 2, heads),
+                                     mask, scale, causal);
+  // out's memory is (N, T, H, D): the heads concatenate for free.
+  Tensor merged = ops::view(ops::permute(out, {0, 2, 1, 3}), {batch, length, embed});
+  if (!should_record(qkv)) return merged;
+  return record("packed_self_attention", {qkv}, merged,
+                [qkv = save(qkv), probs = probs, heads, mask, scale, causal](const GradList& g) -> GradList {
+                  const Tensor packed = qkv.unpack();
+                  const int64_t n = packed.size(0), t = packed.size(1), e = packed.size(2) / 3;
+                  const Tensor grad_heads = ops::permute(ops::unflatten(g[0], 2, {heads, e / heads}), {0, 2, 1, 3});
+                  const Tensor q = head_view(packed, 0, heads), k = head_view(packed, 1, heads);
+                  const Tensor v = head_view(packed, 2, heads);
+                  if (should_record(g[0], packed)) {
+                    const GradList grads = attention_grads_differentiable(
+                        permute(unflatten(g[0], 2, {heads, e / heads}), {0, 2, 1, 3}),
+                        head_view_differentiable(packed, 0, heads), head_view_differentiable(packed, 1, heads),
+                        head_view_differentiable(packed, 2, heads), mask, scale, causal);
+                    return {cat({merge_heads(grads[0]), merge_heads(grads[1]), merge_heads(grads[2])}, 2)};
+                  }
+                  // One packed gradient: each part's kernel output lands in its slice (no zero fill, no adds).
+                  Tensor grad = ops::empty({n, t, 3 * e}, {.dtype = packed.dtype(), .device = packed.device()});
+                  ops::attention_backward_into(head_view(grad, 0, heads), head_view(grad, 1, heads),
+                                               head_view(grad, 2, heads), grad_heads, q, k, v, probs, scale, causal);
+                  return {grad};
+                });
 }
 
 Tensor dropout(const Tensor& x, double p, bool training) {

@@ -1,7 +1,10 @@
 #include "nn/layers/attention.h"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "autograd/autograd.h"
 #include "nn/init.h"
@@ -24,8 +27,10 @@ Tensor additive_mask(const Tensor& mask, DType dtype, const char* name) {
 
 // MultiheadAttention's masks as one additive mask broadcastable to the scores
 // (N, H, L, S) of dtype/device `options`, or undefined when there is none.
+// With include_causal = false the causal mask is left to the caller (the fused
+// attention op applies it without materialising it).
 Tensor combined_mask(const MultiheadAttentionForward& masks, bool batched, int64_t batch, int64_t num_heads,
-                     int64_t target_length, int64_t source_length, TensorOptions options) {
+                     int64_t target_length, int64_t source_length, TensorOptions options, bool include_causal) {
   Tensor mask;
   if (masks.attn_mask.defined()) {
     const Tensor& attn_mask = masks.attn_mask;
@@ -38,7 +43,7 @@ Tensor combined_mask(const MultiheadAttentionForward& masks, bool batched, int64
     mask = mini::reshape(
         additive_mask(attn_mask, options.dtype, "attn_mask"),
         is_2d ? Shape{1, 1, target_length, source_length} : Shape{batch, num_heads, target_length, source_length});
-  } else if (masks.is_causal) {
+  } else if (masks.is_causal && include_causal) {
     mask = functional::causal_mask(target_length, source_length, options);
   }
   if (masks.key_padding_mask.defined()) {
@@ -82,24 +87,43 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
              dropout_p);
   const int64_t target_length = q.size(-2), source_length = k.size(-2);
   const double factor = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
-  // scores: (..., L, S)
-  Tensor scores = mini::matmul(mini::mul(q, factor), mini::transpose(k, -2, -1));
-  if (is_causal) {
-    scores = mini::add(scores, causal_mask(target_length, source_length, {.dtype = q.dtype(), .device = q.device()}));
-  }
   if (attn_mask.defined()) {
     const int64_t d = attn_mask.dim();
     MINI_CHECK(d >= 1 && attn_mask.size(-1) == source_length &&
                    (d < 2 || attn_mask.size(-2) == target_length || attn_mask.size(-2) == 1),
                "scaled_dot_product_attention: attn_mask {} does not broadcast to the scores (..., {}, {})",
                shape_text(attn_mask.sizes()), target_length, source_length);
-    if (attn_mask.dtype() == DType::b8) {
-      scores = mini::where(attn_mask, scores, -kInf);
-    } else {
-      MINI_CHECK(is_floating(attn_mask.dtype()),
-                 "scaled_dot_product_attention: attn_mask must be bool or floating, got {}", attn_mask.dtype());
-      scores = mini::add(scores, attn_mask);
+    MINI_CHECK(attn_mask.dtype() == DType::b8 || is_floating(attn_mask.dtype()),
+               "scaled_dot_product_attention: attn_mask must be bool or floating, got {}", attn_mask.dtype());
+  }
+  // The fused op takes (N, H, L, E) operands with the same leading dims; other
+  // layouts (broadcast batch dims, dropout, a mask that needs a gradient) take the ops below.
+  const bool same_batch = q.dim() == k.dim() && q.dim() == v.dim() && (q.dim() == 3 || q.dim() == 4) &&
+                          std::equal(q.sizes().begin(), q.sizes().end() - 2, k.sizes().begin()) &&
+                          std::equal(q.sizes().begin(), q.sizes().end() - 2, v.sizes().begin());
+  if (dropout_p == 0 && same_batch && is_floating(q.dtype()) && k.dtype() == q.dtype() && v.dtype() == q.dtype() &&
+      !(attn_mask.defined() && attn_mask.requires_grad())) {
+    const bool unheaded = q.dim() == 3;
+    auto as_4d = [unheaded](const Tensor& x) { return unheaded ? mini::unsqueeze(x, 1) : x; };
+    Tensor mask;
+    if (attn_mask.defined()) {
+      // true = take part, here (F.scaled_dot_product_attention's convention).
+      mask = attn_mask.dtype() == DType::b8
+                 ? ops::where(attn_mask, ops::zeros(attn_mask.sizes(), {.dtype = q.dtype(), .device = q.device()}),
+                              -kInf)
+                 : ops::to_dtype(attn_mask.detach(), q.dtype());
+      if (unheaded && mask.dim() == 3) mask = ops::unsqueeze(mask, 1);
     }
+    const Tensor out = mini::attention(as_4d(q), as_4d(k), as_4d(v), mask, factor, is_causal);
+    return unheaded ? mini::squeeze(out, 1) : out;
+  }
+  // scores: (..., L, S)
+  Tensor scores = mini::matmul(mini::mul(q, factor), mini::transpose(k, -2, -1));
+  if (is_causal) {
+    scores = mini::add(scores, causal_mask(target_length, source_length, {.dtype = q.dtype(), .device = q.device()}));
+  }
+  if (attn_mask.defined()) {
+    scores = attn_mask.dtype() == DType::b8 ? mini::where(attn_mask, scores, -kInf) : mini::add(scores, attn_mask);
   }
   Tensor weights = mini::softmax(scores, -1);
   if (dropout_p > 0) weights = mini::dropout(weights, dropout_p, true);
@@ -147,54 +171,76 @@ std::pair<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, const
              "MultiheadAttention: key {} and value {} must match query {} in batch size and each other in length",
              shape_text(key.sizes()), shape_text(value.sizes()), shape_text(query.sizes()));
 
-  // Projections, packed as PyTorch's _in_projection_packed when inputs coincide.
+  // Projections, packed as PyTorch's _in_projection_packed when inputs coincide: (N, L|S, E) each.
   auto bias_rows = [&](int64_t start, int64_t length) {
     return in_proj_bias_.defined() ? mini::narrow(in_proj_bias_, 0, start, length) : Tensor();
   };
-  Tensor q, k, v;  // (N, L|S, E)
-  if (query.is_same(key) && key.is_same(value)) {
-    const std::vector<Tensor> qkv = mini::chunk(mini::linear(q_in, in_proj_weight_, in_proj_bias_), 3, -1);
-    q = qkv[0], k = qkv[1], v = qkv[2];
-  } else {
-    q = mini::linear(q_in, mini::narrow(in_proj_weight_, 0, 0, embed_dim_), bias_rows(0, embed_dim_));
+  auto project = [&]() -> std::array<Tensor, 3> {
+    if (query.is_same(key) && key.is_same(value)) {
+      const std::vector<Tensor> qkv = mini::chunk(mini::linear(q_in, in_proj_weight_, in_proj_bias_), 3, -1);
+      return {qkv[0], qkv[1], qkv[2]};
+    }
+    const Tensor q = mini::linear(q_in, mini::narrow(in_proj_weight_, 0, 0, embed_dim_), bias_rows(0, embed_dim_));
     if (key.is_same(value)) {
       const std::vector<Tensor> kv =
           mini::chunk(mini::linear(k_in, mini::narrow(in_proj_weight_, 0, embed_dim_, 2 * embed_dim_),
                                    bias_rows(embed_dim_, 2 * embed_dim_)),
                       2, -1);
-      k = kv[0], v = kv[1];
-    } else {
-      k = mini::linear(k_in, mini::narrow(in_proj_weight_, 0, embed_dim_, embed_dim_),
-                       bias_rows(embed_dim_, embed_dim_));
-      v = mini::linear(v_in, mini::narrow(in_proj_weight_, 0, 2 * embed_dim_, embed_dim_),
-                       bias_rows(2 * embed_dim_, embed_dim_));
+      return {q, kv[0], kv[1]};
     }
-  }
+    return {q,
+            mini::linear(k_in, mini::narrow(in_proj_weight_, 0, embed_dim_, embed_dim_),
+                         bias_rows(embed_dim_, embed_dim_)),
+            mini::linear(v_in, mini::narrow(in_proj_weight_, 0, 2 * embed_dim_, embed_dim_),
+                         bias_rows(2 * embed_dim_, embed_dim_))};
+  };
   // (N, T, E) -> (N, H, T, D)
   auto split_heads = [&](const Tensor& x, int64_t length) {
     return mini::transpose(mini::reshape(x, {batch, length, num_heads_, head_dim}), 1, 2);
   };
+  // heads (N, L, E) -> out_proj, back in the caller's layout.
+  auto finish = [&](const Tensor& heads) {
+    Tensor output = (*out_proj_)(heads);
+    if (!batched) return mini::squeeze(output, 0);
+    return batch_first_ ? output : mini::transpose(output, 0, 1);
+  };
+
+  const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
+  const bool dropping = dropout_ > 0 && is_training();
+  // The fused attention op serves every call that returns no weights and drops
+  // nothing; it applies the causal mask itself instead of adding an (L, S) tensor.
+  if (!options.need_weights && !dropping) {
+    const bool causal = options.is_causal && !options.attn_mask.defined();
+    const Tensor mask = combined_mask(options, batched, batch, num_heads_, target_length, source_length,
+                                      {.dtype = in_proj_weight_.dtype(), .device = in_proj_weight_.device()}, false);
+    if (!(mask.defined() && mask.requires_grad())) {
+      if (query.is_same(key) && key.is_same(value)) {
+        return {finish(mini::packed_self_attention(mini::linear(q_in, in_proj_weight_, in_proj_bias_), num_heads_,
+                                                   mask, scale, causal)),
+                Tensor()};
+      }
+      const auto [q, k, v] = project();
+      const Tensor out = mini::attention(split_heads(q, target_length), split_heads(k, source_length),
+                                         split_heads(v, source_length), mask, scale, causal);  // (N, H, L, D)
+      // out's memory is (N, L, H, D): merging the heads is a view.
+      return {finish(mini::reshape(mini::transpose(out, 1, 2), {batch, target_length, embed_dim_})), Tensor()};
+    }
+  }
+
+  auto [q, k, v] = project();
   q = split_heads(q, target_length);
   k = split_heads(k, source_length);
   v = split_heads(v, source_length);
-
   const Tensor mask = combined_mask(options, batched, batch, num_heads_, target_length, source_length,
-                                    {.dtype = q.dtype(), .device = q.device()});
-
+                                    {.dtype = q.dtype(), .device = q.device()}, true);
   // PyTorch scales q before the product (q / sqrt(D)), so rounding matches its results.
   Tensor scores = mini::matmul(mini::div(q, std::sqrt(static_cast<double>(head_dim))), mini::transpose(k, -2, -1));
   if (mask.defined()) scores = mini::add(scores, mask);
   Tensor weights = mini::softmax(scores, -1);  // (N, H, L, S)
-  if (dropout_ > 0 && is_training()) weights = mini::dropout(weights, dropout_, true);
+  if (dropping) weights = mini::dropout(weights, dropout_, true);
   // (N, H, L, D) -> (N, L, E)
-  const Tensor heads =
-      mini::reshape(mini::transpose(mini::matmul(weights, v), 1, 2), {batch, target_length, embed_dim_});
-  Tensor output = (*out_proj_)(heads);
-  if (!batched) {
-    output = mini::squeeze(output, 0);
-  } else if (!batch_first_) {
-    output = mini::transpose(output, 0, 1);
-  }
+  const Tensor output =
+      finish(mini::reshape(mini::transpose(mini::matmul(weights, v), 1, 2), {batch, target_length, embed_dim_}));
   if (!options.need_weights) return {output, Tensor()};
   if (options.average_attn_weights) weights = mini::mean(weights, {1});
   if (!batched) weights = mini::squeeze(weights, 0);

@@ -60,12 +60,15 @@ std::string TransformerEncoderLayer::extra_repr() const {
 }
 
 TransformerEncoder::TransformerEncoder(const TransformerEncoderLayerOptions& layer_options, int64_t num_layers,
-                                       bool final_norm, TensorOptions tensor_options)
+                                       bool final_norm, TensorOptions tensor_options, EncoderLayerInit layer_init)
     : Module("TransformerEncoder") {
   MINI_CHECK(num_layers >= 0, "TransformerEncoder: num_layers must be non-negative, got {}", num_layers);
   layers = register_module("layers", std::make_shared<ModuleList>());
   for (int64_t i = 0; i < num_layers; ++i) {
-    layers->push_back(std::make_shared<TransformerEncoderLayer>(layer_options, tensor_options));
+    auto layer = std::make_shared<TransformerEncoderLayer>(layer_options, tensor_options);
+    // A clone copies the values into its own tensors (a deepcopy), so the layers still train apart.
+    if (layer_init == EncoderLayerInit::clone_first && i > 0) layer->load_state_dict((*layers)[0]->state_dict());
+    layers->push_back(std::move(layer));
   }
   if (final_norm) {
     norm =
@@ -78,7 +81,8 @@ Tensor TransformerEncoder::forward(const Tensor& src, const TransformerMasks& ma
   Tensor x = src;
   for (int64_t i = 0; i < layers->size(); ++i) {
     auto layer = std::static_pointer_cast<TransformerEncoderLayer>((*layers)[i]);
-    x = layer->run_forward([&](const Tensor& in) { return layer->forward(in, masks); }, x);
+    // By value: a checkpointing wrapper keeps the function to re-run it in backward.
+    x = layer->run_forward([layer, masks](const Tensor& in) { return layer->forward(in, masks); }, x);
   }
   return norm ? (*norm)(x) : x;
 }

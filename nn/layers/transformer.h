@@ -58,12 +58,20 @@ class TransformerEncoderLayer : public Module {
   TransformerEncoderLayerOptions options_;
 };
 
-// num_layers independently initialised layers (`layers.0`, `layers.1`, ...)
-// and, with final_norm, a LayerNorm `norm` after the last.
+// How TransformerEncoder initialises its layers.
+//   clone_first (the default): PyTorch's behaviour. nn.TransformerEncoder
+//     deep-copies one layer (_get_clones), so every layer starts with the same
+//     values (in separate tensors, so they train apart).
+//   independent: each layer draws its own values, as separately built layers
+//     do (GPT builds its blocks this way).
+enum class EncoderLayerInit { clone_first, independent };
+
+// num_layers layers (`layers.0`, `layers.1`, ...) and, with final_norm, a
+// LayerNorm `norm` after the last.
 class TransformerEncoder : public Module {
  public:
   TransformerEncoder(const TransformerEncoderLayerOptions& layer_options, int64_t num_layers, bool final_norm = false,
-                     TensorOptions tensor_options = {});
+                     TensorOptions tensor_options = {}, EncoderLayerInit layer_init = EncoderLayerInit::clone_first);
   Tensor forward(const Tensor& src, const TransformerMasks& masks);
   Tensor forward(const Tensor& src) override { return forward(src, {}); }
 

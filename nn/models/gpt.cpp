@@ -20,6 +20,8 @@ GPT::GPT(const GPTConfig& config, TensorOptions options) : Module("GPT"), config
                                              .activation = TransformerActivation::gelu,
                                              .batch_first = true,
                                              .norm_first = true};
+  // Blocks are built one by one, so each draws its own initial values (unlike
+  // TransformerEncoder's PyTorch-style clone_first default).
   for (int64_t i = 0; i < config.n_layer; ++i) h->push_back(std::make_shared<TransformerEncoderLayer>(block, options));
   ln_f = register_module("ln_f", std::make_shared<LayerNorm>(Shape{config.n_embd}, 1e-5, true, true, options));
   // GPT-2's N(0, 0.02) embeddings: Embedding's N(0, 1) would make the tied head's first logits huge.
@@ -38,8 +40,9 @@ Tensor GPT::forward(const Tensor& tokens) {
   Tensor x = (*drop)(mini::add((*wte)(tokens), (*wpe)(positions)));  // (N, T, C)
   for (int64_t i = 0; i < h->size(); ++i) {
     auto layer = std::static_pointer_cast<TransformerEncoderLayer>((*h)[i]);
-    // run_forward: wrappers (activation checkpointing) see the causal call.
-    x = layer->run_forward([&layer](const Tensor& in) { return layer->forward(in, {.is_causal = true}); }, x);
+    // run_forward: wrappers (activation checkpointing) see the causal call. `layer` by value: a
+    // checkpointing wrapper keeps the function to re-run it in backward, after this loop.
+    x = layer->run_forward([layer](const Tensor& in) { return layer->forward(in, {.is_causal = true}); }, x);
   }
   return mini::linear((*ln_f)(x), wte->weight());  // (N, T, vocab)
 }

@@ -2,8 +2,9 @@
 // GPT: a decoder-only language model (GPT-2's layout, nanoGPT's names).
 //   tokens (N, T) -> wte(tokens) + wpe(0..T-1) -> drop -> h.0 .. h.{n_layer-1} -> ln_f -> logits (N, T, vocab)
 // Each block is a pre-norm TransformerEncoderLayer with causal self-attention
-// and a GELU MLP of width 4 * n_embd. The output head is tied to the token
-// embedding (logits = x wte^T), so it has no parameters of its own.
+// and a GELU MLP of width 4 * n_embd, and draws its own initial values. The
+// output head is tied to the token embedding (logits = x wte^T), so it has no
+// parameters of its own.
 #include <memory>
 
 #include "nn/layers/container.h"

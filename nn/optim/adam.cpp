@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "autograd/autograd.h"
+#include "tensor/backend.h"
 #include "tensor/error.h"
 
 namespace mini::nn::optim {
@@ -45,37 +46,23 @@ void Adam::update(const Tensor& param, const Tensor& grad, const ParamGroup& gro
   ops::add_(step_tensor, 1);
   const auto step = static_cast<double>(step_tensor.item<int64_t>());
 
-  Tensor g = grad;
-  if (weight_decay != 0) {
-    if (decoupled_weight_decay_) {
-      ops::mul_(param, 1.0 - lr * weight_decay);
-    } else {
-      g = ops::add(g, ops::mul(param, weight_decay));
-    }
-  }
-  const Tensor& exp_avg = state["exp_avg"];
-  const Tensor& exp_avg_sq = state["exp_avg_sq"];
-  ops::mul_(exp_avg, beta1);
-  ops::add_(exp_avg, ops::mul(g, 1.0 - beta1));
-  ops::mul_(exp_avg_sq, beta2);
-  Tensor scratch = ops::mul(g, g);  // reused below for the denominator
-  ops::mul_(scratch, 1.0 - beta2);
-  ops::add_(exp_avg_sq, scratch);
-  Tensor second_moment = exp_avg_sq;
+  OptimizerStep update{.kind = OptimizerKind::adam,
+                       .lr = lr,
+                       .weight_decay = weight_decay,
+                       .beta1 = beta1,
+                       .beta2 = beta2,
+                       .eps = eps,
+                       .bias_correction1 = 1.0 - std::pow(beta1, step),
+                       .bias_correction2 = 1.0 - std::pow(beta2, step),
+                       .decoupled_weight_decay = decoupled_weight_decay_,
+                       .amsgrad = amsgrad};
+  std::vector<Tensor> moments{state["exp_avg"], state["exp_avg_sq"]};
   if (amsgrad) {
-    Tensor& max_sq = state["max_exp_avg_sq"];
-    ops::maximum_out(max_sq, max_sq, exp_avg_sq);
-    second_moment = max_sq;
+    Tensor& max_exp_avg_sq = state["max_exp_avg_sq"];  // amsgrad switched on after the first step
+    if (!max_exp_avg_sq.defined()) max_exp_avg_sq = ops::zeros_like(param);
+    moments.push_back(max_exp_avg_sq);
   }
-  const double bias_correction1 = 1.0 - std::pow(beta1, step);
-  const double bias_correction2 = 1.0 - std::pow(beta2, step);
-  // denominator = sqrt(v) / sqrt(1 - beta2^t) + eps; update = m / denominator
-  ops::sqrt_out(scratch, second_moment);
-  ops::div_(scratch, std::sqrt(bias_correction2));
-  ops::add_(scratch, eps);
-  ops::div_out(scratch, exp_avg, scratch);
-  ops::mul_(scratch, lr / bias_correction1);
-  ops::sub_(param, scratch);
+  backend_for(param.device()).optimizer_step(update, param, grad, moments);
 }
 
 }  // namespace mini::nn::optim

@@ -1,6 +1,7 @@
 #include "nn/optim/sgd.h"
 
 #include "autograd/autograd.h"
+#include "tensor/backend.h"
 #include "tensor/error.h"
 
 namespace mini::nn::optim {
@@ -21,21 +22,24 @@ SGD::SGD(std::vector<Tensor> params, SGDOptions options)
 
 void SGD::update(const Tensor& param, const Tensor& grad, const ParamGroup& group,
                  std::map<std::string, Tensor>& state) {
-  const double lr = group.get("lr"), momentum = group.get("momentum"), dampening = group.get("dampening");
-  const double weight_decay = group.get("weight_decay");
-  Tensor g = grad;
-  if (weight_decay != 0) g = ops::add(g, ops::mul(param, weight_decay));
-  if (momentum != 0) {
+  OptimizerStep step{.kind = OptimizerKind::sgd,
+                     .lr = group.get("lr"),
+                     .weight_decay = group.get("weight_decay"),
+                     .momentum = group.get("momentum"),
+                     .dampening = group.get("dampening"),
+                     .nesterov = group.get("nesterov") != 0};
+  std::vector<Tensor> buffers;
+  if (step.momentum != 0) {
     auto it = state.find("momentum_buffer");
     if (it == state.end()) {
-      it = state.emplace("momentum_buffer", ops::clone(g)).first;
-    } else {
-      ops::mul_(it->second, momentum);
-      ops::add_(it->second, dampening == 0 ? g : ops::mul(g, 1.0 - dampening));
+      // Filled with the first step's gradient by the update itself.
+      Tensor buffer = ops::empty(param.sizes(), {.dtype = param.dtype(), .device = param.device()});
+      it = state.emplace("momentum_buffer", std::move(buffer)).first;
+      step.first_step = true;
     }
-    g = group.get("nesterov") != 0 ? ops::add(g, ops::mul(it->second, momentum)) : it->second;
+    buffers.push_back(it->second);
   }
-  ops::sub_(param, ops::mul(g, lr));
+  backend_for(param.device()).optimizer_step(step, param, grad, buffers);
 }
 
 }  // namespace mini::nn::optim

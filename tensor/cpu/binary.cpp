@@ -17,8 +17,20 @@ inline float tanh_of(float x) { return tanh_f32(x); }
 inline double tanh_of(double x) { return std::tanh(x); }
 inline float sigmoid_of(float x) { return sigmoid_f32(x); }
 inline double sigmoid_of(double x) { return 1.0 / (1.0 + std::exp(-x)); }
-inline float exp_of(float x) { return exp_f32(x); }
-inline double exp_of(double x) { return std::exp(x); }
+// GELU's Phi(x) = erfc(-x / sqrt 2) / 2 and exp(-x^2 / 2), which erfc_f32 computes on the way.
+struct GeluTerms {
+  float cdf, gaussian;
+};
+MINI_VEC_INLINE GeluTerms gelu_terms(float x) {
+  const ErfcAndGaussian e = erfc_and_gaussian_f32(-x * 0.7071067811865476f);
+  return {0.5f * e.erfc, e.gaussian};
+}
+struct GeluTermsDouble {
+  double cdf, gaussian;
+};
+inline GeluTermsDouble gelu_terms(double x) {
+  return {0.5 * std::erfc(-x * 0.7071067811865476), std::exp(-0.5 * x * x)};
+}
 
 template <typename Out, typename T, typename F>
 void run(const Tensor& dst, const Tensor& a, const Tensor& b, F f) {
@@ -104,11 +116,11 @@ void floating_binary(BinaryOp op, const Tensor& dst, const Tensor& a, const Tens
         return grad * (kHalf * (kOne + t) + kHalf * x * (kOne - t * t) * inner_derivative);
       });
     case BinaryOp::gelu_erf_backward:
-      return run<T, T>(dst, a, b, [](C grad, C x) {
-        constexpr C kInvSqrt2 = 0.7071067811865476, kInvSqrt2Pi = 0.3989422804014327;
-        const C cdf = kHalf * std::erfc(-x * kInvSqrt2);
-        const C pdf = kInvSqrt2Pi * exp_of(-kHalf * x * x);
-        return grad * (cdf + x * pdf);
+      // (always_inline: a lambda this size is otherwise called per element, unvectorised.)
+      return run<T, T>(dst, a, b, [](C grad, C x) __attribute__((always_inline)) {
+        constexpr C kInvSqrt2Pi = 0.3989422804014327;
+        const auto terms = gelu_terms(x);
+        return grad * (terms.cdf + x * kInvSqrt2Pi * terms.gaussian);
       });
     case BinaryOp::silu_backward:
       return run<T, T>(dst, a, b, [](C grad, C x) {

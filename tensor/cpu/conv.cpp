@@ -14,75 +14,12 @@
 #include "tensor/cpu/convert.h"
 #include "tensor/cpu/cpu_backend.h"
 #include "tensor/cpu/gemm.h"
+#include "tensor/cpu/im2col.h"
 #include "tensor/cpu/strided_loop.h"
 #include "tensor/ops/factory.h"
 
 namespace mini::cpu {
 namespace {
-
-int64_t ceil_div(int64_t a, int64_t b) { return a <= 0 ? 0 : (a + b - 1) / b; }
-
-// The output columns [first, last) whose input column ix = ox * stride_w + offset lies in [0, in_w).
-struct ValidRange {
-  int64_t first, last;
-};
-ValidRange valid_columns(int64_t offset, int64_t stride, int64_t in_size, int64_t out_size) {
-  const int64_t first = std::min(out_size, ceil_div(-offset, stride));
-  const int64_t last = std::max(first, std::min(out_size, ceil_div(in_size - offset, stride)));
-  return {first, last};
-}
-
-// One channel: plane (H, W) with the given strides -> columns (kh*kw, oh*ow), contiguous.
-template <typename T>
-void im2col_channel(const T* plane, int64_t stride_h, int64_t stride_w, T* columns, const ConvGeometry& g,
-                    T pad_value) {
-  const int64_t out_h = g.out_h(), out_w = g.out_w();
-  for (int64_t ki = 0; ki < g.kernel_h; ++ki) {
-    for (int64_t kj = 0; kj < g.kernel_w; ++kj) {
-      T* row = columns + (ki * g.kernel_w + kj) * out_h * out_w;
-      const int64_t offset_w = kj * g.dilation_w - g.pad_w;
-      const ValidRange cols = valid_columns(offset_w, g.stride_w, g.in_w, out_w);
-      for (int64_t oy = 0; oy < out_h; ++oy) {
-        T* out = row + oy * out_w;
-        const int64_t iy = oy * g.stride_h - g.pad_h + ki * g.dilation_h;
-        if (iy < 0 || iy >= g.in_h) {
-          std::fill_n(out, out_w, pad_value);
-          continue;
-        }
-        std::fill(out, out + cols.first, pad_value);
-        const T* in = plane + iy * stride_h;
-        if (g.stride_w == 1 && stride_w == 1) {
-          std::copy(in + cols.first + offset_w, in + cols.last + offset_w, out + cols.first);
-        } else {
-          for (int64_t ox = cols.first; ox < cols.last; ++ox) out[ox] = in[(ox * g.stride_w + offset_w) * stride_w];
-        }
-        std::fill(out + cols.last, out + out_w, pad_value);
-      }
-    }
-  }
-}
-
-// The adjoint: plane (H, W) += columns (kh*kw, oh*ow), accumulated in compute_t<T>.
-template <typename T>
-void col2im_channel(const T* columns, compute_t<T>* plane, const ConvGeometry& g) {
-  const int64_t out_h = g.out_h(), out_w = g.out_w();
-  for (int64_t ki = 0; ki < g.kernel_h; ++ki) {
-    for (int64_t kj = 0; kj < g.kernel_w; ++kj) {
-      const T* row = columns + (ki * g.kernel_w + kj) * out_h * out_w;
-      const int64_t offset_w = kj * g.dilation_w - g.pad_w;
-      const ValidRange cols = valid_columns(offset_w, g.stride_w, g.in_w, out_w);
-      for (int64_t oy = 0; oy < out_h; ++oy) {
-        const int64_t iy = oy * g.stride_h - g.pad_h + ki * g.dilation_h;
-        if (iy < 0 || iy >= g.in_h) continue;
-        compute_t<T>* out = plane + iy * g.in_w;
-        const T* in = row + oy * out_w;
-        for (int64_t ox = cols.first; ox < cols.last; ++ox) {
-          out[ox * g.stride_w + offset_w] += static_cast<compute_t<T>>(in[ox]);
-        }
-      }
-    }
-  }
-}
 
 // Planes per parallel chunk so each chunk has at least kParallelGrain elements of work.
 int64_t plane_grain(int64_t work_per_plane) {
@@ -121,8 +58,8 @@ void conv2d_floating(Backend& backend, const Tensor& out, const Tensor& input, c
     if (!pointwise) {
       columns.resize(static_cast<size_t>(channels * window * positions));
       for (int64_t c = 0; c < channels; ++c) {
-        im2col_channel(sample + c * input.stride(1), input.stride(2), input.stride(3),
-                       columns.data() + c * window * positions, g, T(0));
+        im2col_channel_fast(sample + c * input.stride(1), input.stride(2), input.stride(3),
+                            columns.data() + c * window * positions, g, T(0));
       }
       column_data = columns.data();
       column_stride = positions;  // between rows of the columns matrix
@@ -172,8 +109,8 @@ void CpuBackend::im2col(const Tensor& columns, const Tensor& input, const ConvGe
     parallel_for(0, batch * channels, plane_grain(window * positions), [&](int64_t first, int64_t last) {
       for (int64_t plane = first; plane < last; ++plane) {
         const int64_t n = plane / channels, c = plane % channels;
-        im2col_channel(in + n * input.stride(0) + c * input.stride(1), input.stride(2), input.stride(3),
-                       out + plane * window * positions, geometry, pad);
+        im2col_channel_fast(in + n * input.stride(0) + c * input.stride(1), input.stride(2), input.stride(3),
+                            out + plane * window * positions, geometry, pad);
       }
     });
   });
@@ -196,7 +133,16 @@ void CpuBackend::col2im(const Tensor& input_grad, const Tensor& columns, const C
       const T* in = static_cast<const T*>(columns.data_ptr());
       const int64_t stride_n = input_grad.stride(0), stride_c = input_grad.stride(1);
       const int64_t stride_h = input_grad.stride(2), stride_w = input_grad.stride(3);
+      const bool direct = std::is_same_v<T, compute_t<T>> && input_grad.is_contiguous();
       parallel_for(0, batch * channels, plane_grain(window * positions), [&](int64_t first, int64_t last) {
+        if constexpr (std::is_same_v<T, compute_t<T>>) {
+          if (direct) {
+            for (int64_t index = first; index < last; ++index) {
+              col2im_channel_fast(in + index * window * positions, grad + index * height * width, geometry, true);
+            }
+            return;
+          }
+        }
         // Each plane is summed in compute_t<T> (float for 16-bit types) and rounded once.
         std::vector<compute_t<T>> plane(static_cast<size_t>(height * width));
         for (int64_t index = first; index < last; ++index) {

@@ -1,8 +1,8 @@
 #pragma once
 // The CPU backend. Its primitives are implemented in one file per family:
 // copy_fill.cpp, unary.cpp, binary.cpp (with where), reduce.cpp, gemm.cpp
-// (the only Eigen user), conv.cpp, index.cpp, random.cpp, softmax.cpp,
-// layer_norm.cpp.
+// (the only Eigen user), conv.cpp, conv_backward.cpp, pool.cpp, attention.cpp,
+// index.cpp, random.cpp, softmax.cpp, layer_norm.cpp.
 #include "tensor/backend.h"
 
 namespace mini::cpu {
@@ -49,6 +49,23 @@ class CpuBackend final : public Backend {
   void layer_norm_backward(const Tensor& grad_x, const Tensor& grad_weight, const Tensor& grad_bias,
                            const Tensor& grad_out, const Tensor& x, const Tensor& mean, const Tensor& rstd,
                            const Tensor& weight) override;
+
+  // Fused primitives with a composite default (conv_backward.cpp, pool.cpp, attention.cpp).
+  void conv2d_backward_input(const Tensor& grad_input, const Tensor& grad_out, const Tensor& weight,
+                             const ConvGeometry& geometry, int64_t groups) override;
+  void conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& input,
+                              const ConvGeometry& geometry, int64_t groups) override;
+  void max_pool2d(const Tensor& values, const Tensor& indices, const Tensor& input,
+                  const ConvGeometry& geometry) override;
+  void max_pool2d_backward(const Tensor& grad_input, const Tensor& grad_out, const Tensor& indices) override;
+  void attention(const Tensor& out, const Tensor& probs, const Tensor& q, const Tensor& k, const Tensor& v,
+                 const Tensor& mask, double scale, bool causal) override;
+  void attention_backward(const Tensor& grad_q, const Tensor& grad_k, const Tensor& grad_v, const Tensor& grad_out,
+                          const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& probs, double scale,
+                          bool causal) override;
+  // One fused pass per parameter (optimizer_step.cpp).
+  void optimizer_step(const OptimizerStep& step, const Tensor& param, const Tensor& grad,
+                      const std::vector<Tensor>& state) override;
 };
 
 }  // namespace mini::cpu

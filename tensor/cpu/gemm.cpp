@@ -1,5 +1,9 @@
 // CPU matrix multiplication: CpuBackend::matmul and the gemm helpers of gemm.h.
 //
+// float32 goes to sgemm.cpp (an AVX-512 kernel) where the build has
+// AVX-512; everything below is the Eigen path for float64 (and for float32
+// elsewhere).
+//
 // NOTE: this is the only translation unit that includes Eigen, so its heavy
 // product templates are compiled once. Eigen runs single-threaded
 // (EIGEN_DONT_PARALLELIZE, no OpenMP): the baselines (RESULTS.md section 2a)
@@ -7,8 +11,8 @@
 // block per thread with a single-threaded Eigen GEMM per block, which is what
 // gemm_parallel does over mini's thread pool.
 //
-// Dtypes: float32/float64 through Eigen; float16/bfloat16 are converted to
-// float32, multiplied, and rounded back once (as PyTorch's CPU kernels
+// Dtypes: float32/float64 through sgemm/Eigen; float16/bfloat16 are converted
+// to float32, multiplied, and rounded back once (as PyTorch's CPU kernels
 // accumulate in float); integer dtypes use a plain loop with wrap-around
 // arithmetic, like PyTorch's integer matmul.
 //
@@ -26,6 +30,7 @@
 
 #include "tensor/cpu/cpu_backend.h"
 #include "tensor/cpu/gemm.h"
+#include "tensor/cpu/sgemm.h"
 #include "tensor/ops/factory.h"
 #include "tensor/parallel.h"
 
@@ -115,6 +120,12 @@ void gemm_impl(MatrixRef<const T> a, MatrixRef<const T> b, MatrixRef<T> c, bool 
     }
     return;
   }
+  if constexpr (std::is_same_v<T, float>) {
+    if (sgemm_available()) {
+      sgemm(a, b, c, accumulate, /*parallel=*/false);
+      return;
+    }
+  }
   // Work on a column-major c: C = A B is the same product as C^T = B^T A^T.
   if (!is_col_major(c)) {
     const MatrixRef<const T> a_t = transposed(b), b_t = transposed(a);
@@ -151,6 +162,13 @@ template <typename T>
 void gemm_parallel_impl(const MatrixRef<const T>& a, const MatrixRef<const T>& b, const MatrixRef<T>& c,
                         bool accumulate) {
   const int64_t m = c.rows, n = c.cols, k = a.cols;
+  if constexpr (std::is_same_v<T, float>) {
+    // sgemm splits the product itself, by rows or columns depending on what it packs.
+    if (sgemm_available() && m > 0 && n > 0 && k > 0 && (is_row_major(c) || is_col_major(c))) {
+      sgemm(a, b, c, accumulate, /*parallel=*/true);
+      return;
+    }
+  }
   const int threads = num_threads();
   if (threads == 1 || gemm_flops(m, n, k) < kMinParallelFlops) {
     gemm_impl<T>(a, b, c, accumulate);

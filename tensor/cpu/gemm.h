@@ -1,7 +1,8 @@
 #pragma once
 // Single-matrix GEMM helpers for CPU kernels (conv2d, matmul). The bodies live
 // in gemm.cpp, the only translation unit that includes Eigen, so the heavy
-// templates are compiled once.
+// templates are compiled once; float32 runs sgemm.cpp's kernel where the
+// build has AVX-512. Overwriting products (accumulate false) never read c.
 #include <cstdint>
 
 namespace mini::cpu {
@@ -22,8 +23,8 @@ void gemm(const MatrixRef<const float>& a, const MatrixRef<const float>& b, cons
 void gemm(const MatrixRef<const double>& a, const MatrixRef<const double>& b, const MatrixRef<double>& c,
           bool accumulate);
 
-// The same product split over the thread pool (by rows of c, or by columns
-// when c has few rows). Small products stay on the calling thread.
+// The same product split over the thread pool (by rows or columns of c,
+// whichever balances better). Small products stay on the calling thread.
 void gemm_parallel(const MatrixRef<const float>& a, const MatrixRef<const float>& b, const MatrixRef<float>& c,
                    bool accumulate);
 void gemm_parallel(const MatrixRef<const double>& a, const MatrixRef<const double>& b, const MatrixRef<double>& c,

@@ -5,6 +5,7 @@
 // `count` slices (the tensor with `dim` removed) and walk a slice with the
 // strided-loop engine, re-basing the operands' pointers per index.
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "tensor/cpu/convert.h"
@@ -121,6 +122,15 @@ void CpuBackend::index_add(const Tensor& dst, int64_t dim, const Tensor& index, 
           data[1] = base[1] + k * src_step;
         },
         [](char* const* data, const int64_t* strides, int64_t n) {
+          if constexpr (std::is_same_v<T, compute_t<T>> && !std::is_same_v<T, bool>) {
+            // Contiguous rows (an embedding's gradient rows): a plain loop GCC vectorises.
+            if (strides[0] == sizeof(T) && strides[1] == sizeof(T)) {
+              T* out = reinterpret_cast<T*>(data[0]);
+              const T* in = reinterpret_cast<const T*>(data[1]);
+              for (int64_t i = 0; i < n; ++i) out[i] = static_cast<T>(out[i] + in[i]);
+              return;
+            }
+          }
           for (int64_t i = 0; i < n; ++i) {
             auto* out = reinterpret_cast<T*>(data[0] + i * strides[0]);
             const T in = *reinterpret_cast<const T*>(data[1] + i * strides[1]);

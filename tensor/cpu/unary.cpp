@@ -30,6 +30,10 @@ inline float ceil_of(float x) { return ceil_f32(x); }
 inline double ceil_of(double x) { return std::ceil(x); }
 inline float round_of(float x) { return round_half_even_f32(x); }
 inline double round_of(double x) { return std::nearbyint(x); }
+MINI_VEC_INLINE float erf_of(float x) { return erf_f32(x); }
+inline double erf_of(double x) { return std::erf(x); }
+MINI_VEC_INLINE float erfc_of(float x) { return erfc_f32(x); }
+inline double erfc_of(double x) { return std::erfc(x); }
 // A select that stays vectorisable around float math (see select_f32).
 inline float choose(bool condition, float if_true, float if_false) { return select_f32(condition, if_true, if_false); }
 inline double choose(bool condition, double if_true, double if_false) { return condition ? if_true : if_false; }
@@ -83,7 +87,10 @@ void floating_unary(UnaryOp op, const Tensor& dst, const Tensor& src, UnaryParam
       });
     case UnaryOp::gelu_erf:
       // 0.5 x erfc(-x / sqrt 2) == 0.5 x (1 + erf(x / sqrt 2)), accurate for negative x too.
-      return run<T>(dst, src, [](C x) { return kHalf * x * std::erfc(-x * C(0.7071067811865476)); });
+      // (always_inline: a lambda this size is otherwise called per element, unvectorised.)
+      return run<T>(dst, src, [](C x) __attribute__((always_inline)) {
+        return kHalf * x * erfc_of(-x * C(0.7071067811865476));
+      });
     case UnaryOp::silu:
       return run<T>(dst, src, [](C x) { return x * sigmoid_of(x); });
     case UnaryOp::softplus: {
@@ -106,7 +113,7 @@ void floating_unary(UnaryOp op, const Tensor& dst, const Tensor& src, UnaryParam
     case UnaryOp::square:
       return run<T>(dst, src, [](C x) { return x * x; });
     case UnaryOp::erf:
-      return run<T>(dst, src, [](C x) { return std::erf(x); });
+      return run<T>(dst, src, [](C x) { return erf_of(x); });
     case UnaryOp::clamp: {
       const C low = static_cast<C>(params.a), high = static_cast<C>(params.b);
       // NaN stays NaN; low > high gives high everywhere, as in PyTorch.

@@ -10,6 +10,15 @@
 
 namespace mini::cpu {
 
+// For the functions whose callers must inline them to vectorise: in a large
+// kernel file (binary.cpp) GCC's growth limits otherwise leave erfc_f32 and
+// exp_f32 as scalar calls inside the GELU loops (10x slower).
+#if defined(__GNUC__)
+#define MINI_VEC_INLINE inline __attribute__((always_inline))
+#else
+#define MINI_VEC_INLINE inline
+#endif
+
 // condition ? if_true : if_false through a bit mask. NOTE: GCC sinks the work
 // feeding a plain ?: into a branch, and with -ftrapping-math (the default) it
 // will not turn a branch holding float arithmetic back into a vector select.
@@ -47,7 +56,7 @@ inline float exp_of_reduced(float x, float n) {
 // exp(x) for float. NOTE: x < -87 (results below about 1.6e-38, near the
 // smallest normal float) flushes to 0; a denormal result is not worth a
 // slower path for softmax and activations.
-inline float exp_f32(float x) {
+MINI_VEC_INLINE float exp_f32(float x) {
   using namespace detail;
   const float clamped = std::min(std::max(x, -87.0f), 88.7f);
   const float n = (clamped * kExpLog2e + kExpRoundMagic) - kExpRoundMagic;
@@ -68,7 +77,7 @@ inline float exp_f32(float x) {
 // exp(x) for x <= 0 or NaN, as softmax needs for x - max. Knowing the sign
 // drops exp_f32's overflow handling, which made softmax's exp pass the
 // bottleneck (softmax is otherwise memory-bound).
-inline float exp_nonpositive_f32(float x) {
+MINI_VEC_INLINE float exp_nonpositive_f32(float x) {
   using namespace detail;
   // Below -87.3, 2^n would leave the normal range; those results become 0 below.
   const float clamped = x < -87.3f ? -87.3f : x;  // NaN compares false and stays NaN
@@ -141,6 +150,78 @@ inline float tanh_f32(float x) {
 
 // 1 / (1 + exp(-x)): exp(-x) overflows to inf for x < -88, giving 0 as it should.
 inline float sigmoid_f32(float x) { return 1.0f / (1.0f + exp_f32(-x)); }
+
+// erfc(x) for float (Cephes erfcf): 1 - x T(x^2) below |x| = 1, where
+// erfc >= 0.157 so the subtraction loses nothing; above, exp(-x^2) / |x| * P(1/x^2)
+// with one fit for 1 <= |x| < 2 and one beyond, reflected as 2 - erfc(|x|) for
+// negative x. Relative error ~4e-6 (Cephes), small enough for GELU (glibc's
+// erfcf is a scalar call that made GELU the slowest op of a transformer step).
+// NOTE: exp(-x^2) takes x^2's rounding error lo as a factor (1 - lo): plain
+// exp(-x * x) has a relative error of x^2 * 2^-24, 6e-6 at x = 10.
+struct ErfcAndGaussian {
+  float erfc;      // erfc(x)
+  float gaussian;  // exp(-x^2), which erfc_f32 computes on the way (0 beyond |x| = 10)
+};
+
+MINI_VEC_INLINE ErfcAndGaussian erfc_and_gaussian_f32(float x) {
+  const float magnitude = std::abs(x);
+  const float z = x * x;
+  float t = 7.853861353153693e-5f;
+  t = t * z - 8.010193625184903e-4f;
+  t = t * z + 5.188327685732524e-3f;
+  t = t * z - 2.685381193529856e-2f;
+  t = t * z + 1.128358514861418e-1f;
+  t = t * z - 3.761262582423300e-1f;
+  t = t * z + 1.128379165726710e+0f;
+  const float near_zero = 1.0f - x * t;
+
+  // Beyond |x| = 10, erfc is below float's range (the exp flushes it to 0);
+  // clamping keeps inf out of the fma below (inf - inf would give NaN).
+  // (A select, not std::min: GCC threads the constant 10 into a branch that blocks vectorisation.)
+  const float clamped = select_f32(magnitude < 10.0f, magnitude, 10.0f);
+  const float q = 1.0f / select_f32(magnitude < 1.0f, 1.0f, clamped);  // the branch not taken reads 1
+  const float y = q * q;
+  float p = 2.326819970068386e-2f;  // 1 <= |x| < 2
+  p = p * y - 1.387039388740657e-1f;
+  p = p * y + 3.687424674597105e-1f;
+  p = p * y - 5.824733027278666e-1f;
+  p = p * y + 6.210004621745983e-1f;
+  p = p * y - 4.944515323274145e-1f;
+  p = p * y + 3.404879937665872e-1f;
+  p = p * y - 2.741127028184656e-1f;
+  p = p * y + 5.638259427386472e-1f;
+  float r = -1.047766399936249e+1f;  // |x| >= 2
+  r = r * y + 1.297719955372516e+1f;
+  r = r * y - 7.495518717768503e+0f;
+  r = r * y + 2.921019019210786e+0f;
+  r = r * y - 1.015265279202700e+0f;
+  r = r * y + 4.218463358204948e-1f;
+  r = r * y - 2.820767439740514e-1f;
+  r = r * y + 5.641895067754075e-1f;
+  const float square_hi = clamped * clamped;
+  const float square_lo = std::fma(clamped, clamped, -square_hi);
+  const float gaussian = exp_nonpositive_f32(-square_hi) * (1.0f - square_lo);
+  float tail = gaussian * q * select_f32(magnitude < 2.0f, p, r);
+  tail = select_f32(x < 0.0f, 2.0f - tail, tail);
+  const float result = select_f32(magnitude < 1.0f, near_zero, tail);
+  return {select_f32(x != x, x, result), gaussian};
+}
+
+MINI_VEC_INLINE float erfc_f32(float x) { return erfc_and_gaussian_f32(x).erfc; }
+
+// erf(x) for float: x T(x^2) below |x| = 1 (as in erfc_f32, with full relative
+// accuracy near 0), 1 - erfc(x) above.
+MINI_VEC_INLINE float erf_f32(float x) {
+  const float z = x * x;
+  float t = 7.853861353153693e-5f;
+  t = t * z - 8.010193625184903e-4f;
+  t = t * z + 5.188327685732524e-3f;
+  t = t * z - 2.685381193529856e-2f;
+  t = t * z + 1.128358514861418e-1f;
+  t = t * z - 3.761262582423300e-1f;
+  t = t * z + 1.128379165726710e+0f;
+  return select_f32(std::abs(x) < 1.0f, x * t, 1.0f - erfc_f32(x));
+}
 
 // floor, ceil and round-half-to-even for float. NOTE: std::floor & co. only
 // vectorise under -fno-trapping-math. Floats of magnitude >= 2^23 are whole

@@ -1,7 +1,9 @@
 // conv2d / conv1d, their backward pieces, and the im2col/col2im frontends.
 //
-// The backward passes are composites of im2col/col2im and matmul, per group g
-// (R = C/groups * kh * kw rows of the columns matrix, P = H' * W' positions):
+// The backward passes are Backend primitives (conv2d_backward_input/weight)
+// whose default, defined at the end of this file, is a composite of
+// im2col/col2im and matmul, per group g (R = C/groups * kh * kw rows of the
+// columns matrix, P = H' * W' positions):
 //   grad_columns[n, g] (R, P) = weight[g]^T (R, K/groups) @ grad_out[n, g] (K/groups, P), then col2im
 //   grad_weight[g] (K/groups, R) = sum_n grad_out[n, g] (K/groups, P) @ columns[n, g]^T (P, R)
 #include <string>
@@ -152,14 +154,11 @@ Tensor conv2d_backward_input(const Tensor& grad_out, const Tensor& weight, const
   const Shape expected = output_sizes(input_sizes[0], weight.size(0), g);
   MINI_CHECK(grad_out.sizes() == expected, "{}: grad_out {} does not match the output size {}", op,
              shape_str(grad_out.sizes()), shape_str(expected));
-  const int64_t groups = options.groups, batch = input_sizes[0];
-  const int64_t group_kernels = weight.size(0) / groups;
-  const int64_t rows = weight.size(1) * g.kernel_h * g.kernel_w, positions = g.out_h() * g.out_w();
-  // weight (K, C/g, kh, kw) -> (groups, K/g, R) -> transposed view (groups, R, K/g)
-  const Tensor weight_t = transpose(reshape(weight, {groups, group_kernels, rows}), 1, 2);
-  const Tensor grad_groups = reshape(grad_out, {batch, groups, group_kernels, positions});
-  const Tensor grad_columns = matmul(weight_t, grad_groups);  // (N, groups, R, P)
-  return col2im(view(grad_columns, {batch, groups * rows, positions}), input_sizes, g);
+  const TensorOptions tensor_options{.dtype = grad_out.dtype(), .device = grad_out.device()};
+  if (grad_out.numel() == 0) return zeros(input_sizes, tensor_options);
+  Tensor grad_input = empty(input_sizes, tensor_options);
+  backend_for(grad_out.device()).conv2d_backward_input(grad_input, grad_out, weight, g, options.groups);
+  return grad_input;
 }
 
 Tensor conv2d_backward_weight(const Tensor& grad_out, const Tensor& x, const Shape& weight_sizes,
@@ -173,17 +172,46 @@ Tensor conv2d_backward_weight(const Tensor& grad_out, const Tensor& x, const Sha
   const Shape expected = output_sizes(x.size(0), weight_sizes[0], g);
   MINI_CHECK(grad_out.sizes() == expected, "{}: grad_out {} does not match the output size {}", op,
              shape_str(grad_out.sizes()), shape_str(expected));
-  const int64_t groups = options.groups, batch = x.size(0);
-  const int64_t group_kernels = weight_sizes[0] / groups;
-  const int64_t rows = weight_sizes[1] * g.kernel_h * g.kernel_w, positions = g.out_h() * g.out_w();
-  const Tensor columns = view(im2col(x, g), {batch, groups, rows, positions});
-  const Tensor grad_groups = reshape(grad_out, {batch, groups, group_kernels, positions});
-  // Per sample (N, groups, K/g, R); columns^T is a transposed view, read in place by the GEMM.
-  const Tensor per_sample = matmul(grad_groups, transpose(columns, 2, 3));
-  if (batch == 1) return view(per_sample, weight_sizes);
-  Tensor grad_weight = empty({1, groups, group_kernels, rows}, {.dtype = x.dtype(), .device = x.device()});
-  backend_for(x.device()).reduce(ReduceOp::sum, grad_weight, per_sample);
-  return view(grad_weight, weight_sizes);
+  const TensorOptions tensor_options{.dtype = x.dtype(), .device = x.device()};
+  if (grad_out.numel() == 0) return zeros(weight_sizes, tensor_options);
+  Tensor grad_weight = empty(weight_sizes, tensor_options);
+  backend_for(x.device()).conv2d_backward_weight(grad_weight, grad_out, x, g, options.groups);
+  return grad_weight;
 }
 
 }  // namespace mini::ops
+
+namespace mini {
+
+// The composites every backend gets unless it fuses them (tensor/backend.h).
+void Backend::conv2d_backward_input(const Tensor& grad_input, const Tensor& grad_out, const Tensor& weight,
+                                    const ConvGeometry& g, int64_t groups) {
+  const int64_t batch = grad_input.size(0);
+  const int64_t group_kernels = weight.size(0) / groups;
+  const int64_t rows = weight.size(1) * g.kernel_h * g.kernel_w, positions = g.out_h() * g.out_w();
+  // weight (K, C/g, kh, kw) -> (groups, K/g, R) -> transposed view (groups, R, K/g)
+  const Tensor weight_t = ops::transpose(ops::reshape(weight, {groups, group_kernels, rows}), 1, 2);
+  const Tensor grad_groups = ops::reshape(grad_out, {batch, groups, group_kernels, positions});
+  const Tensor grad_columns = ops::matmul(weight_t, grad_groups);  // (N, groups, R, P)
+  fill(grad_input, 0);
+  col2im(grad_input, ops::contiguous(ops::view(grad_columns, {batch, groups * rows, positions})), g);
+}
+
+void Backend::conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& input,
+                                     const ConvGeometry& g, int64_t groups) {
+  const int64_t batch = input.size(0);
+  const int64_t group_kernels = grad_weight.size(0) / groups;
+  const int64_t rows = grad_weight.size(1) * g.kernel_h * g.kernel_w, positions = g.out_h() * g.out_w();
+  const Tensor columns = ops::view(ops::im2col(input, g), {batch, groups, rows, positions});
+  const Tensor grad_groups = ops::reshape(grad_out, {batch, groups, group_kernels, positions});
+  // Per sample (N, groups, K/g, R); columns^T is a transposed view, read in place by the GEMM.
+  const Tensor per_sample = ops::matmul(grad_groups, ops::transpose(columns, 2, 3));
+  const Tensor target = ops::view(grad_weight, {1, groups, group_kernels, rows});
+  if (batch == 1) {
+    copy(target, per_sample);
+  } else {
+    reduce(ReduceOp::sum, target, per_sample);
+  }
+}
+
+}  // namespace mini

@@ -21,6 +21,11 @@ struct LayerNormGrads {
   Tensor grad_x, grad_weight, grad_bias;
 };
 
+struct AttentionResult {
+  Tensor out;    // (N, H, L, Dv): a view of an (N, L, H, Dv) contiguous tensor
+  Tensor probs;  // (N, H, L, S), contiguous: the attention weights, kept for the backward
+};
+
 struct Conv2dOptions {
   std::pair<int64_t, int64_t> stride{1, 1};
   std::pair<int64_t, int64_t> padding{0, 0};
@@ -45,6 +50,7 @@ using mini::LayerNormResult;
 using mini::LayerNormGrads;
 using mini::Conv2dOptions;
 using mini::Pool2dOptions;
+using mini::AttentionResult;
 
 Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);
@@ -76,6 +82,18 @@ Tensor conv2d_backward_weight(const Tensor& grad_out, const Tensor& x, const Sha
 // columns (N, C*kh*kw, H'*W') and its adjoint.
 Tensor im2col(const Tensor& x, const ConvGeometry& geometry, Scalar pad_value = 0);
 Tensor col2im(const Tensor& columns, const Shape& input_sizes, const ConvGeometry& geometry);
+
+// Multi-head scaled dot-product attention (Backend::attention): q (N, H, L, D),
+// k (N, H, S, D), v (N, H, S, Dv), any strides; mask undefined or additive,
+// broadcastable to (N, H, L, S); causal excludes keys j > i. out's memory is
+// (N, L, H, Dv), so merging the heads back into (N, L, H * Dv) is a free reshape.
+AttentionResult attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask, double scale,
+                          bool causal);
+// attention's gradients written into grad_q/k/v (q/k/v's shapes, any strides: views of one
+// packed (N, L, 3E) gradient, say); grad_out (N, H, L, Dv); causal as in the forward.
+void attention_backward_into(const Tensor& grad_q, const Tensor& grad_k, const Tensor& grad_v, const Tensor& grad_out,
+                             const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& probs, double scale,
+                             bool causal);
 
 // (values, flat indices into each H*W plane), as torch's max_pool2d_with_indices.
 std::pair<Tensor, Tensor> max_pool2d(const Tensor& x, const Pool2dOptions& options);

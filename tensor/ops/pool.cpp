@@ -1,8 +1,7 @@
-// 2-D pooling as composites of backend primitives (docs/design.md):
-//   max_pool2d: im2col with -inf padding, argmax over each window, and a
-//     gather from an im2col of the plane's own indices to turn "position in the
-//     window" into torch's "flat index into the H*W plane";
-//   max_pool2d_backward: scatter-add of the gradients at those indices;
+// 2-D pooling from backend primitives (docs/design.md):
+//   max_pool2d and its backward: Backend::max_pool2d(_backward), whose
+//     composite default (im2col + argmax + gather; scatter-add) is at the end
+//     of this file;
 //   avg_pool2d: im2col with 0 padding, a sum over each window, a divide by a
 //     per-position divisor (count_include_pad and ceil_mode as PyTorch);
 //     its backward is the divided gradient broadcast over the window + col2im;
@@ -146,29 +145,11 @@ DType adaptive_work_dtype(DType dtype) { return dtype == DType::f64 ? DType::f64
 std::pair<Tensor, Tensor> max_pool2d(const Tensor& x, const Pool2dOptions& options) {
   check_floating(x, "max_pool2d");
   const PoolPlan plan = plan_pool(x.sizes(), options, "max_pool2d");
-  const ConvGeometry& g = plan.geometry;
-  const int64_t planes = plan.batch * g.channels, window = plan.window(), positions = plan.positions();
-  Tensor values = empty({planes, 1, positions}, {.dtype = x.dtype(), .device = x.device()});
-  Tensor indices = empty({planes, 1, positions}, {.dtype = DType::i64, .device = x.device()});
-  if (values.numel() > 0) {
-    Backend& backend = backend_for(x.device());
-    const double lowest = -std::numeric_limits<double>::infinity();
-    const Tensor columns = view(im2col(pad_for_ceil_mode(x, plan, lowest), g, lowest), {planes, window, positions});
-    Tensor argmax = empty({planes, 1, positions}, {.dtype = DType::i64, .device = x.device()});
-    backend.arg_reduce(ArgReduceOp::argmax, values, argmax, columns, 1);
-    // Window position -> flat index into the H*W plane: the same im2col over
-    // a plane holding its own flat indices. Padding reads -1; every window
-    // holds a real element, and ties go to the first, so padding is only
-    // chosen (index -1) when all real elements of a window are -inf and a
-    // pad comes first (PyTorch then picks the first real element).
-    const Tensor plane_index = view(to_device(arange(plan.in_h * plan.in_w), x.device()), {1, 1, plan.in_h, plan.in_w});
-    ConvGeometry index_geometry = g;
-    index_geometry.channels = 1;
-    const Tensor index_columns = im2col(pad_for_ceil_mode(plane_index, plan, -1), index_geometry, -1);
-    backend.gather(indices, expand(index_columns, {planes, window, positions}), 1, argmax);
-  }
   const Shape out_sizes = plan.output_sizes();
-  return {view(values, out_sizes), view(indices, out_sizes)};
+  Tensor values = empty(out_sizes, {.dtype = x.dtype(), .device = x.device()});
+  Tensor indices = empty(out_sizes, {.dtype = DType::i64, .device = x.device()});
+  if (values.numel() > 0) backend_for(x.device()).max_pool2d(values, indices, x, plan.geometry);
+  return {values, indices};
 }
 
 Tensor max_pool2d_backward(const Tensor& grad_out, const Tensor& indices, const Shape& input_sizes) {
@@ -182,16 +163,11 @@ Tensor max_pool2d_backward(const Tensor& grad_out, const Tensor& indices, const 
              "max_pool2d_backward: indices {} ({}) must be int64 with grad_out's shape {}",
              indices.defined() ? shape_str(indices.sizes()) : std::string("undefined"),
              indices.defined() ? dtype_name(indices.dtype()) : "", shape_str(grad_out.sizes()));
-  const int64_t batch = input_sizes[0], channels = input_sizes[1];
-  const int64_t positions = grad_out.size(2) * grad_out.size(3);
-  Tensor grad_input = zeros({batch, channels, input_sizes[2] * input_sizes[3]},
-                            {.dtype = grad_out.dtype(), .device = grad_out.device()});
-  if (grad_out.numel() > 0) {
-    backend_for(grad_out.device())
-        .scatter(grad_input, 2, reshape(indices, {batch, channels, positions}),
-                 reshape(grad_out, {batch, channels, positions}), ScatterMode::add);
-  }
-  return view(grad_input, input_sizes);
+  const TensorOptions options{.dtype = grad_out.dtype(), .device = grad_out.device()};
+  if (grad_out.numel() == 0) return zeros(input_sizes, options);
+  Tensor grad_input = empty(input_sizes, options);
+  backend_for(grad_out.device()).max_pool2d_backward(grad_input, grad_out, indices);
+  return grad_input;
 }
 
 Tensor avg_pool2d(const Tensor& x, const Pool2dOptions& options) {
@@ -262,3 +238,49 @@ Tensor adaptive_avg_pool2d_backward(const Tensor& grad_out, const Shape& input_s
 }
 
 }  // namespace mini::ops
+
+namespace mini {
+
+// The composites every backend gets unless it fuses them (tensor/backend.h).
+//   max_pool2d: im2col with -inf padding, argmax over each window, and a
+//     gather from an im2col of the plane's own indices to turn "position in the
+//     window" into the flat index into the H*W plane;
+//   max_pool2d_backward: scatter-add of the gradients at those indices.
+void Backend::max_pool2d(const Tensor& values, const Tensor& indices, const Tensor& input, const ConvGeometry& g) {
+  const int64_t planes = input.size(0) * input.size(1), window = g.kernel_h * g.kernel_w;
+  const int64_t positions = g.out_h() * g.out_w();
+  const int64_t in_h = input.size(2), in_w = input.size(3);
+  // ceil_mode's overhang: pad the bottom/right up to the geometry's size.
+  const auto padded = [&](const Tensor& x, Scalar value) {
+    if (x.size(2) == g.in_h && x.size(3) == g.in_w) return x;
+    Tensor out = ops::full({x.size(0), x.size(1), g.in_h, g.in_w}, value, {.dtype = x.dtype(), .device = x.device()});
+    copy(ops::narrow(ops::narrow(out, 2, 0, in_h), 3, 0, in_w), x);
+    return out;
+  };
+  const double lowest = -std::numeric_limits<double>::infinity();
+  const Tensor columns = ops::view(ops::im2col(padded(input, lowest), g, lowest), {planes, window, positions});
+  Tensor argmax = ops::empty({planes, 1, positions}, {.dtype = DType::i64, .device = input.device()});
+  arg_reduce(ArgReduceOp::argmax, ops::view(values, {planes, 1, positions}), argmax, columns, 1);
+  // Window position -> flat plane index: the same im2col over a plane holding
+  // its own flat indices. Padding reads -1; every window holds a real
+  // element, and ties go to the first, so padding is only chosen (index -1)
+  // when all real elements of a window are -inf and a pad comes first.
+  const Tensor plane_index =
+      ops::view(ops::to_device(ops::arange(in_h * in_w), input.device()), {1, 1, in_h, in_w});
+  ConvGeometry index_geometry = g;
+  index_geometry.channels = 1;
+  const Tensor index_columns = ops::im2col(padded(plane_index, -1), index_geometry, -1);
+  gather(ops::view(indices, {planes, 1, positions}), ops::expand(index_columns, {planes, window, positions}), 1,
+         argmax);
+}
+
+void Backend::max_pool2d_backward(const Tensor& grad_input, const Tensor& grad_out, const Tensor& indices) {
+  const int64_t batch = grad_input.size(0), channels = grad_input.size(1);
+  const int64_t positions = grad_out.size(2) * grad_out.size(3);
+  const Tensor flat = ops::view(grad_input, {batch, channels, grad_input.size(2) * grad_input.size(3)});
+  fill(flat, 0);
+  scatter(flat, 2, ops::reshape(indices, {batch, channels, positions}),
+          ops::reshape(grad_out, {batch, channels, positions}), ScatterMode::add);
+}
+
+}  // namespace mini

@@ -1,5 +1,6 @@
-// LoRA: identity at init, only adapters train, merge/unmerge, gradients,
-// target selection (glob, suffix, regex, errors) and adapter checkpoints.
+// LoRA: identity at init, only adapters train, merge/unmerge, remove,
+// gradients, forward-wrapper chaining, target selection (glob, suffix, regex,
+// errors) and adapter checkpoints.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -17,7 +18,7 @@ using testing::expect_tensors_near;
 using ::testing::HasSubstr;
 using testing::random_tensor;
 
-// Layers held through typed members, as most models do (NOTE [in-place adapters]).
+// Layers held through typed members, as most models do (NOTE [adapters ride on the target]).
 class Attn : public Module {
  public:
   explicit Attn(int64_t d) : Module("Attn") {
@@ -63,11 +64,18 @@ Tensor forward_detached(Module& model, const Tensor& x) {
   return model(x);
 }
 
+Tensor weight_A(const std::shared_ptr<lora::Adapter>& adapter) {
+  return adapter->lora_A()->named_parameters().front().second;
+}
+Tensor weight_B(const std::shared_ptr<lora::Adapter>& adapter) {
+  return adapter->lora_B()->named_parameters().front().second;
+}
+
 // Gives every lora_B random values so the adapters change the output.
 void randomize_adapters(Module& model, uint64_t seed) {
   NoGradGuard no_grad;
-  for (const auto& [name, adapter] : lora_modules(model)) {
-    ops::copy_(adapter->lora_B(), random_tensor(adapter->lora_B().sizes(), DType::f64, seed++));
+  for (const auto& [name, adapter] : lora::adapters(model)) {
+    ops::copy_(weight_B(adapter), random_tensor(weight_B(adapter).sizes(), DType::f64, seed++));
   }
 }
 
@@ -83,46 +91,70 @@ TEST(Lora, OutputEqualsTheBaseAtInit) {
   auto net = make_net(1);
   const Tensor x = input();
   const Tensor before = forward_detached(*net, x);
-  apply_lora(*net, {.rank = 2, .alpha = 4, .target_modules = {"*_proj"}});
+  lora::inject(*net, {.targets = {"*_proj"}, .rank = 2, .alpha = 4});
   // B = 0: the low-rank term is exactly zero.
   EXPECT_TRUE(ops::equal(forward_detached(*net, x), before));
 }
 
-TEST(Lora, AddsNamedAdaptersAndFreezesTheBase) {
+TEST(Lora, AddsNamedAdapterLayersAndFreezesTheBase) {
   auto net = make_net(1);
-  const auto adapted = apply_lora(*net, {.rank = 3, .alpha = 6, .target_modules = {"*.q_proj", "*.v_proj"}});
+  const auto adapted = lora::inject(*net, {.targets = {"*.q_proj", "*.v_proj"}, .rank = 3, .alpha = 6});
   EXPECT_THAT(adapted, ElementsAre("layers.0.q_proj", "layers.0.v_proj", "layers.1.q_proj", "layers.1.v_proj"));
   std::vector<std::string> trainable;
   for (const auto& [name, p] : net->named_parameters()) {
     if (p.requires_grad()) trainable.push_back(name);
   }
-  EXPECT_THAT(trainable, ElementsAre("layers.0.q_proj.lora_A", "layers.0.q_proj.lora_B", "layers.0.v_proj.lora_A",
-                                     "layers.0.v_proj.lora_B", "layers.1.q_proj.lora_A", "layers.1.q_proj.lora_B",
-                                     "layers.1.v_proj.lora_A", "layers.1.v_proj.lora_B"));
-  const auto adapters = lora_modules(*net);
+  EXPECT_THAT(trainable, ElementsAre("layers.0.q_proj.lora_A.weight", "layers.0.q_proj.lora_B.weight",
+                                     "layers.0.v_proj.lora_A.weight", "layers.0.v_proj.lora_B.weight",
+                                     "layers.1.q_proj.lora_A.weight", "layers.1.q_proj.lora_B.weight",
+                                     "layers.1.v_proj.lora_A.weight", "layers.1.v_proj.lora_B.weight"));
+  const auto adapters = lora::adapters(*net);
   ASSERT_EQ(adapters.size(), 4u);
   EXPECT_EQ(adapters[0].first, "layers.0.q_proj");
-  EXPECT_EQ(adapters[0].second->lora_A().sizes(), (Shape{3, 5}));
-  EXPECT_EQ(adapters[0].second->lora_B().sizes(), (Shape{5, 3}));
-  EXPECT_EQ(adapters[0].second->lora_A().dtype(), DType::f64);
+  EXPECT_EQ(adapters[0].second->lora_A()->type_name(), "Linear");
+  EXPECT_EQ(weight_A(adapters[0].second).sizes(), (Shape{3, 5}));
+  EXPECT_EQ(weight_B(adapters[0].second).sizes(), (Shape{5, 3}));
+  EXPECT_EQ(weight_A(adapters[0].second).dtype(), DType::f64);
   EXPECT_DOUBLE_EQ(adapters[0].second->scale(), 2.0);
-  EXPECT_EQ(lora_parameters(*net).size(), 8u);
-  EXPECT_TRUE(ops::equal(adapters[0].second->lora_B(), ops::zeros({5, 3}, {.dtype = DType::f64})));
+  EXPECT_EQ(lora::parameters(*net).size(), 8u);
+  EXPECT_TRUE(ops::equal(weight_B(adapters[0].second), ops::zeros({5, 3}, {.dtype = DType::f64})));
+  EXPECT_TRUE(net->layers->get_submodule("0.q_proj")->has_forward_wrapper());
+  EXPECT_FALSE(net->layers->get_submodule("0.k_proj")->has_forward_wrapper());
 }
 
 TEST(Lora, AInitIsKaimingUniformWithASqrt5) {
   auto net = make_net(1);
-  apply_lora(*net, {.rank = 4, .target_modules = {"head"}});
+  lora::inject(*net, {.targets = {"head"}, .rank = 4});
   // kaiming_uniform_(a = sqrt(5)) over fan_in = 3: U(-1/sqrt(3), 1/sqrt(3)).
   const double bound = 1 / std::sqrt(3.0);
-  for (double v : testing::to_doubles(lora_modules(*net)[0].second->lora_A())) {
-    EXPECT_LE(std::abs(v), bound);
+  for (double v : testing::to_doubles(weight_A(lora::adapters(*net)[0].second))) EXPECT_LE(std::abs(v), bound);
+}
+
+TEST(Lora, GradientsReachOnlyTheAdapters) {
+  auto net = make_net(2);
+  lora::inject(*net, {.targets = {"*_proj", "head"}, .rank = 2, .alpha = 2});
+  randomize_adapters(*net, 50);
+  net->forward(input()).pow(2).sum().backward();
+  int adapter_grads = 0;
+  for (const auto& [name, p] : net->named_parameters()) {
+    const bool adapter = name.ends_with("lora_A.weight") || name.ends_with("lora_B.weight");
+    EXPECT_EQ(p.grad().defined(), adapter) << name;
+    adapter_grads += adapter ? 1 : 0;
   }
+  EXPECT_EQ(adapter_grads, 2 * 9);
+}
+
+TEST(Lora, WithoutFreezeBaseTheBaseKeepsTraining) {
+  auto net = make_net(2);
+  lora::inject(*net, {.targets = {"head"}, .freeze_base = false});
+  net->forward(input()).sum().backward();
+  EXPECT_TRUE(net->head->weight().grad().defined());
+  EXPECT_TRUE(net->layers->get_submodule("0.q_proj")->named_parameters().front().second.grad().defined());
 }
 
 TEST(Lora, OptimizerStepsChangeOnlyTheAdapters) {
   auto net = make_net(2);
-  apply_lora(*net, {.rank = 2, .alpha = 2, .target_modules = {"*_proj", "head"}});
+  lora::inject(*net, {.targets = {"*_proj", "head"}, .rank = 2, .alpha = 2});
   StateDict before;
   for (const auto& [name, tensor] : net->state_dict()) before.insert(name, tensor.clone());
   optim::SGD optimizer(net->parameters(), {.lr = 0.1});
@@ -134,7 +166,7 @@ TEST(Lora, OptimizerStepsChangeOnlyTheAdapters) {
   int changed = 0;
   for (const auto& [name, tensor] : net->state_dict()) {
     const bool same = ops::equal(tensor, before.at(name));
-    const bool adapter = name.ends_with("lora_A") || name.ends_with("lora_B");
+    const bool adapter = name.ends_with("lora_A.weight") || name.ends_with("lora_B.weight");
     if (adapter) {
       EXPECT_FALSE(same) << name;
       changed += same ? 0 : 1;
@@ -145,64 +177,134 @@ TEST(Lora, OptimizerStepsChangeOnlyTheAdapters) {
   EXPECT_EQ(changed, 2 * 9);
 }
 
-TEST(Lora, MergedOutputEqualsUnmergedAndUsesOnlyTheBase) {
+// ---- remove, merge, unmerge ----
+
+TEST(Lora, RemoveRestoresTheOriginalModulesExactly) {
+  auto net = make_net(3);
+  net->head->weight().requires_grad_(false);  // a flag that remove() must give back as it was
+  const Tensor x = input();
+  const Tensor before = forward_detached(*net, x);
+  const auto named_before = net->named_parameters();
+  std::vector<bool> flags_before;
+  for (const auto& [name, p] : named_before) flags_before.push_back(p.requires_grad());
+
+  lora::inject(*net, {.targets = {"*_proj", "head"}, .rank = 2, .alpha = 3});
+  randomize_adapters(*net, 60);
+  EXPECT_FALSE(ops::allclose(forward_detached(*net, x), before));
+  EXPECT_THAT(lora::remove(*net), ::testing::SizeIs(9));
+
+  EXPECT_TRUE(ops::equal(forward_detached(*net, x), before)) << "bit-identical outputs";
+  const auto named_after = net->named_parameters();
+  ASSERT_EQ(named_after.size(), named_before.size());
+  for (size_t i = 0; i < named_after.size(); ++i) {
+    EXPECT_EQ(named_after[i].first, named_before[i].first);
+    EXPECT_EQ(named_after[i].second.impl(), named_before[i].second.impl()) << "same handle: " << named_after[i].first;
+    // The targets' own flags come back; freeze_base froze nothing else here (every Linear was a target).
+    EXPECT_EQ(named_after[i].second.requires_grad(), flags_before[i]) << named_after[i].first;
+  }
+  for (const auto& [name, module] : net->named_modules()) {
+    if (dynamic_cast<Linear*>(module.get()) == nullptr) continue;
+    EXPECT_TRUE(module->named_children().empty()) << name;
+    EXPECT_FALSE(module->has_forward_wrapper()) << name;
+  }
+  EXPECT_TRUE(lora::adapters(*net).empty());
+  EXPECT_TRUE(lora::remove(*net).empty()) << "a second remove finds nothing";
+}
+
+TEST(Lora, RemovedModelTakesAFreshInjection) {
+  auto net = make_net(3);
+  lora::inject(*net, {.targets = {"head"}, .rank = 2});
+  lora::remove(*net);
+  EXPECT_THAT(lora::inject(*net, {.targets = {"head"}, .rank = 3}), ElementsAre("head"));
+  EXPECT_EQ(weight_A(lora::adapters(*net)[0].second).sizes(), (Shape{3, 3}));
+}
+
+TEST(Lora, MergeFoldsTheUpdateInAndRemovesTheAdapters) {
+  auto net = make_net(3);
+  const Tensor x = input();
+  lora::inject(*net, {.targets = {"*"}, .rank = 2, .alpha = 3});
+  randomize_adapters(*net, 100);
+  const Tensor adapted = forward_detached(*net, x);
+  const Tensor head_weight = net->head->weight().clone();
+  lora::merge(*net);
+  EXPECT_TRUE(lora::adapters(*net).empty());
+  EXPECT_FALSE(net->head->has_forward_wrapper());
+  EXPECT_TRUE(net->head->named_children().empty());
+  EXPECT_FALSE(ops::allclose(net->head->weight(), head_weight));
+  expect_tensors_near(forward_detached(*net, x), adapted, kF64Tol, kF64Tol, "merged");
+}
+
+TEST(Lora, MergeKeepingAdaptersMatchesAndUsesOnlyTheBase) {
   auto net = make_net(3);
   const Tensor x = input();
   const Tensor base = forward_detached(*net, x);
-  apply_lora(*net, {.rank = 2, .alpha = 3, .target_modules = {"*"}});
+  lora::inject(*net, {.targets = {"*"}, .rank = 2, .alpha = 3});
   randomize_adapters(*net, 100);
-  unmerge_lora(*net);  // a no-op: not merged
+  lora::unmerge(*net);  // a no-op: not merged
   const Tensor unmerged = forward_detached(*net, x);
   EXPECT_FALSE(ops::allclose(unmerged, base));
-  merge_lora(*net);
-  EXPECT_TRUE(lora_modules(*net)[0].second->merged());
+  lora::merge(*net, {.keep_adapters = true});
+  EXPECT_TRUE(lora::adapters(*net)[0].second->merged());
   expect_tensors_near(forward_detached(*net, x), unmerged, kF64Tol, kF64Tol, "merged");
   // Merged: the adapters no longer take part in forward.
   {
     NoGradGuard no_grad;
-    for (const Tensor& p : lora_parameters(*net)) p.fill_(1e3);
+    for (const Tensor& p : lora::parameters(*net)) p.fill_(1e3);
   }
   expect_tensors_near(forward_detached(*net, x), unmerged, kF64Tol, kF64Tol, "merged, adapters overwritten");
 }
 
 TEST(Lora, UnmergeRestoresTheBaseWeights) {
   auto net = make_net(4);
-  apply_lora(*net, {.rank = 3, .alpha = 5, .target_modules = {"*.o_proj", "*.k_proj"}});
+  lora::inject(*net, {.targets = {"*.o_proj", "*.k_proj"}, .rank = 3, .alpha = 5});
   randomize_adapters(*net, 200);
   std::vector<Tensor> weights, saved;
-  for (const auto& [name, adapter] : lora_modules(*net)) {
+  for (const auto& [name, adapter] : lora::adapters(*net)) {
     weights.push_back(adapter->base_weight());
     saved.push_back(adapter->base_weight().clone());
   }
   const Tensor x = input();
   const Tensor unmerged = forward_detached(*net, x);
-  merge_lora(*net);
-  merge_lora(*net);  // idempotent
+  lora::merge(*net, {.keep_adapters = true});
+  lora::merge(*net, {.keep_adapters = true});  // idempotent
   EXPECT_FALSE(ops::allclose(weights[0], saved[0]));
-  unmerge_lora(*net);
+  lora::unmerge(*net);
   for (size_t i = 0; i < weights.size(); ++i) expect_tensors_near(weights[i], saved[i], kF64Tol, kF64Tol, "weight");
   expect_tensors_near(forward_detached(*net, x), unmerged, kF64Tol, kF64Tol, "unmerged again");
 }
+
+TEST(Lora, RemoveOfAMergedAdapterUnmergesFirst) {
+  auto net = make_net(4);
+  const Tensor x = input();
+  const Tensor base = forward_detached(*net, x);
+  lora::inject(*net, {.targets = {"head"}, .rank = 2, .alpha = 5});
+  randomize_adapters(*net, 250);
+  lora::merge(*net, {.keep_adapters = true});
+  lora::remove(*net);
+  expect_tensors_near(forward_detached(*net, x), base, kF64Tol, kF64Tol, "base again");
+}
+
+// ---- gradients and the functional form ----
 
 TEST(Lora, GradcheckOfAnAdaptedLinear) {
   mini::manual_seed(5);
   auto layer = std::make_shared<Linear>(4, 3);
   layer->to(DType::f64);
-  apply_lora(*layer, {.rank = 2, .alpha = 3, .target_modules = {"*"}});
+  lora::inject(*layer, {.targets = {"*"}, .rank = 2, .alpha = 3});
   randomize_adapters(*layer, 300);
-  const auto adapter = lora_modules(*layer)[0].second;
+  const auto adapter = lora::adapters(*layer)[0].second;
   layer->weight().requires_grad_(true);
   const Tensor x = testing::leaf({2, 3, 4}, 6);
   // gradcheck perturbs its inputs in place, so passing the layer's own tensors checks them.
   EXPECT_GRADCHECK(testing::one_output([&](const std::vector<Tensor>& in) { return (*layer)(in[0]); }),
-                   {x, adapter->lora_A(), adapter->lora_B(), layer->weight()});
+                   {x, weight_A(adapter), weight_B(adapter), layer->weight()});
 }
 
 TEST(Lora, GradcheckOfTheFunctionalForm) {
   const Tensor x = testing::leaf({3, 4}, 1), w = testing::leaf({2, 4}, 2), b = testing::leaf({2}, 3);
   const Tensor a = testing::leaf({3, 4}, 4), bb = testing::leaf({2, 3}, 5);
   EXPECT_GRADCHECK(testing::one_output([](const std::vector<Tensor>& in) {
-                     return lora_linear(in[0], in[1], in[2], in[3], in[4], 0.7);
+                     return lora::linear(in[0], in[1], in[2], in[3], in[4], 0.7);
                    }),
                    {x, w, b, a, bb});
 }
@@ -211,14 +313,67 @@ TEST(Lora, AdapterMatchesTheFunctionalForm) {
   mini::manual_seed(6);
   auto layer = std::make_shared<Linear>(4, 3);
   layer->to(DType::f64);
-  apply_lora(*layer, {.rank = 2, .alpha = 5, .target_modules = {"*"}});
+  lora::inject(*layer, {.targets = {"*"}, .rank = 2, .alpha = 5});
   randomize_adapters(*layer, 400);
-  const auto adapter = lora_modules(*layer)[0].second;
+  const auto adapter = lora::adapters(*layer)[0].second;
   const Tensor x = random_tensor({4, 4}, DType::f64, 7);
   expect_tensors_near(forward_detached(*layer, x),
-                      lora_linear(x, layer->weight(), layer->bias(), adapter->lora_A(), adapter->lora_B(), 2.5),
+                      lora::linear(x, layer->weight(), layer->bias(), weight_A(adapter), weight_B(adapter), 2.5),
                       kF64Tol, kF64Tol);
 }
+
+TEST(Lora, AdaptersFollowTheModelsDtype) {
+  mini::manual_seed(6);
+  auto layer = std::make_shared<Linear>(4, 3);
+  lora::inject(*layer, {.targets = {"*"}, .rank = 2});
+  layer->to(DType::f64);
+  const auto adapter = lora::adapters(*layer)[0].second;
+  EXPECT_EQ(weight_A(adapter).dtype(), DType::f64);
+  EXPECT_EQ(adapter->base_weight().impl(), layer->weight().impl());
+  EXPECT_EQ((*layer)(random_tensor({2, 4}, DType::f64, 8)).dtype(), DType::f64);
+}
+
+// ---- forward wrappers (NOTE [one forward wrapper]) ----
+
+TEST(Lora, ChainsAWrapperSetBeforeInjectAndRemoveGivesItBack) {
+  auto run = [](bool checkpointed, int* calls) {
+    auto net = make_net(7);
+    if (checkpointed) {
+      net->head->set_forward_wrapper([calls](const Module::ForwardFunction& forward, const Tensor& x) {
+        ++*calls;
+        return mini::checkpoint(forward, x);
+      });
+    }
+    lora::inject(*net, {.targets = {"head"}, .rank = 2, .alpha = 3});
+    randomize_adapters(*net, 900);
+    const Tensor x = testing::leaf({4, 5}, 9);
+    (*net)(x).pow(2).sum().backward();
+    return std::pair{net, weight_B(lora::adapters(*net)[0].second).grad()};
+  };
+  int calls = 0;
+  const auto [plain_net, plain_grad] = run(false, &calls);
+  const auto [net, grad] = run(true, &calls);
+  EXPECT_EQ(calls, 1);
+  // The checkpoint recomputed the adapted head, adapter included, in backward.
+  expect_tensors_near(grad, plain_grad, kF64Tol, kF64Tol, "lora_B grad through the checkpoint");
+  lora::remove(*net);
+  EXPECT_TRUE(net->head->has_forward_wrapper());
+  forward_detached(*net, input());
+  EXPECT_EQ(calls, 2) << "the checkpointing wrapper is back in place";
+}
+
+TEST(Lora, WrapperReplacedAfterInjectFailsClearly) {
+  auto net = make_net(7);
+  lora::inject(*net, {.targets = {"head"}});
+  net->head->set_forward_wrapper(
+      [](const Module::ForwardFunction& forward, const Tensor& x) { return mini::checkpoint(forward, x); });
+  EXPECT_THAT(
+      [&] { lora::adapters(*net); },
+      ::testing::ThrowsMessage<ValueError>(HasSubstr("'head' has LoRA modules but its forward wrapper was replaced")));
+  EXPECT_THROW(lora::merge(*net), ValueError);
+}
+
+// ---- Conv2d ----
 
 std::shared_ptr<Sequential> make_conv_net(uint64_t seed) {
   mini::manual_seed(seed);
@@ -230,110 +385,153 @@ std::shared_ptr<Sequential> make_conv_net(uint64_t seed) {
   return net;
 }
 
+TEST(LoraConv2d, AdapterIsAConvThenA1x1Conv) {
+  auto net = make_conv_net(9);
+  EXPECT_THAT(lora::inject(*net, {.targets = {"0"}, .rank = 2, .alpha = 3}), ElementsAre("0"));
+  const auto adapter = lora::adapters(*net)[0].second;
+  EXPECT_EQ(adapter->lora_A()->type_name(), "Conv2d");
+  EXPECT_EQ(adapter->lora_A()->extra_repr(),
+            "2, 2, kernel_size=(3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=1, bias=false");
+  EXPECT_EQ(adapter->lora_B()->extra_repr(),
+            "2, 4, kernel_size=(1, 1), stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, bias=false");
+  const StateDict state = lora::state_dict(*net);
+  EXPECT_THAT(names_of(state), ElementsAre("0.lora_A.weight", "0.lora_B.weight"));
+  EXPECT_EQ(state.at("0.lora_A.weight").sizes(), (Shape{2, 2, 3, 2}));
+  EXPECT_EQ(state.at("0.lora_B.weight").sizes(), (Shape{4, 2, 1, 1}));
+}
+
 TEST(LoraConv2d, IdentityAtInitThenMergeAndUnmergeAreExact) {
   auto net = make_conv_net(9);
   const Tensor x = random_tensor({2, 2, 7, 6}, DType::f64, 9);
   const Tensor base = forward_detached(*net, x);
-  EXPECT_THAT(apply_lora(*net, {.rank = 2, .alpha = 3, .target_modules = {"0"}}), ElementsAre("0"));
-  const auto adapter = lora_modules(*net)[0].second;
-  EXPECT_EQ(adapter->type_name(), "LoraConv2d");
-  EXPECT_EQ(adapter->lora_A().sizes(), (Shape{2, 2 * 3 * 2}));
-  EXPECT_EQ(adapter->lora_B().sizes(), (Shape{4, 2}));
+  lora::inject(*net, {.targets = {"0"}, .rank = 2, .alpha = 3});
+  const auto adapter = lora::adapters(*net)[0].second;
   EXPECT_TRUE(ops::equal(forward_detached(*net, x), base));
 
   randomize_adapters(*net, 700);
   const Tensor unmerged = forward_detached(*net, x);
   EXPECT_FALSE(ops::allclose(unmerged, base));
   const Tensor weight = adapter->base_weight().clone();
-  merge_lora(*net);
+  lora::merge(*net, {.keep_adapters = true});
   expect_tensors_near(forward_detached(*net, x), unmerged, kF64Tol, kF64Tol, "merged");
-  unmerge_lora(*net);
+  lora::unmerge(*net);
   expect_tensors_near(adapter->base_weight(), weight, kF64Tol, kF64Tol, "unmerged weight");
+  lora::remove(*net);
+  // Not bit-identical: merge then unmerge rounds the weight.
+  expect_tensors_near(forward_detached(*net, x), base, kF64Tol, kF64Tol, "removed");
 }
 
 TEST(LoraConv2d, Gradcheck) {
   auto net = make_conv_net(10);
-  apply_lora(*net, {.rank = 2, .alpha = 3, .target_modules = {"*"}});
+  lora::inject(*net, {.targets = {"*"}, .rank = 2, .alpha = 3});
   randomize_adapters(*net, 800);
-  const auto adapters = lora_modules(*net);
+  const auto adapters = lora::adapters(*net);
   ASSERT_EQ(adapters.size(), 2u);
   const Tensor x = testing::leaf({1, 2, 5, 5}, 11);
   EXPECT_GRADCHECK(testing::one_output([&](const std::vector<Tensor>& in) { return (*net)(in[0]); }),
-                   {x, adapters[0].second->lora_A(), adapters[0].second->lora_B(), adapters[1].second->lora_A(),
-                    adapters[1].second->lora_B()});
+                   {x, weight_A(adapters[0].second), weight_B(adapters[0].second), weight_A(adapters[1].second),
+                    weight_B(adapters[1].second)});
 }
 
 TEST(LoraConv2d, GroupedConvolutionIsRejected) {
   auto conv = std::make_shared<Conv2d>(4, 4, std::pair<int64_t, int64_t>{3, 3}, Conv2dOptions{.groups = 2});
-  EXPECT_THAT([&] { apply_lora(*conv, {.target_modules = {"*"}}); },
+  EXPECT_THAT([&] { lora::inject(*conv, {.targets = {"*"}}); },
               ::testing::ThrowsMessage<ValueError>(HasSubstr("groups=2")));
   EXPECT_TRUE(conv->weight().requires_grad()) << "a rejected call changes nothing";
   EXPECT_EQ(conv->named_parameters().size(), 2u);
+  EXPECT_FALSE(conv->has_forward_wrapper());
 }
 
-std::vector<std::string> selected(const LoraConfig& config) {
+// ---- targets ----
+
+std::vector<std::string> selected(const lora::Config& config) {
   auto net = make_net(1);
-  return apply_lora(*net, config);
+  return lora::inject(*net, config);
 }
 
 TEST(LoraTargets, GlobMatchesTheWholeDottedName) {
-  EXPECT_THAT(selected({.target_modules = {"*.q_proj"}}), ElementsAre("layers.0.q_proj", "layers.1.q_proj"));
-  EXPECT_THAT(selected({.target_modules = {"layers.1.?_proj"}}),
+  EXPECT_THAT(selected({.targets = {"*.q_proj"}}), ElementsAre("layers.0.q_proj", "layers.1.q_proj"));
+  EXPECT_THAT(selected({.targets = {"layers.1.?_proj"}}),
               ElementsAre("layers.1.q_proj", "layers.1.k_proj", "layers.1.v_proj", "layers.1.o_proj"));
-  EXPECT_THAT(selected({.target_modules = {"*0*v*", "h*"}}), ElementsAre("layers.0.v_proj", "head"));
+  EXPECT_THAT(selected({.targets = {"*0*v*", "h*"}}), ElementsAre("layers.0.v_proj", "head"));
   // `*` never selects containers: only Linear modules are considered.
-  EXPECT_EQ(selected({.target_modules = {"*"}}).size(), 9u);
+  EXPECT_EQ(selected({.targets = {"*"}}).size(), 9u);
 }
 
 TEST(LoraTargets, PlainNameMatchesAsADottedSuffix) {
-  EXPECT_THAT(selected({.target_modules = {"k_proj"}}), ElementsAre("layers.0.k_proj", "layers.1.k_proj"));
-  EXPECT_THAT(selected({.target_modules = {"1.k_proj"}}), ElementsAre("layers.1.k_proj"));
-  EXPECT_THROW(selected({.target_modules = {"proj"}}), ValueError);  // not a whole name component
+  EXPECT_THAT(selected({.targets = {"k_proj"}}), ElementsAre("layers.0.k_proj", "layers.1.k_proj"));
+  EXPECT_THAT(selected({.targets = {"1.k_proj"}}), ElementsAre("layers.1.k_proj"));
+  EXPECT_THROW(selected({.targets = {"proj"}}), ValueError);  // not a whole name component
 }
 
 TEST(LoraTargets, RegexMustMatchTheWholeName) {
-  EXPECT_THAT(selected({.target_modules = {R"(layers\.0\.(q|v)_proj)"}, .regex = true}),
+  EXPECT_THAT(selected({.targets = {R"(layers\.0\.(q|v)_proj)"}, .regex = true}),
               ElementsAre("layers.0.q_proj", "layers.0.v_proj"));
-  EXPECT_THAT(selected({.target_modules = {R"(.*o_proj)", "head"}, .regex = true}),
+  EXPECT_THAT(selected({.targets = {R"(.*o_proj)", "head"}, .regex = true}),
               ElementsAre("layers.0.o_proj", "layers.1.o_proj", "head"));
-  EXPECT_THROW(selected({.target_modules = {"q_proj"}, .regex = true}), ValueError);  // fullmatch, no suffix rule
+  EXPECT_THROW(selected({.targets = {"q_proj"}, .regex = true}), ValueError);  // fullmatch, no suffix rule
 }
 
 TEST(LoraTargets, NoMatchErrorNamesThePatternAndAvailableModules) {
   try {
-    selected({.target_modules = {"*.query"}});
+    selected({.targets = {"*.query"}});
     ADD_FAILURE() << "expected a ValueError";
   } catch (const ValueError& error) {
-    EXPECT_THAT(error.what(), HasSubstr("apply_lora"));
+    EXPECT_THAT(error.what(), HasSubstr("lora::inject"));
     EXPECT_THAT(error.what(), HasSubstr("*.query"));
     EXPECT_THAT(error.what(), HasSubstr("layers.0.q_proj"));
     EXPECT_THAT(error.what(), HasSubstr("(9)"));
   }
 }
 
-TEST(LoraTargets, BadConfigsAndSecondApplicationThrow) {
-  EXPECT_THROW(selected({.rank = 0, .target_modules = {"*"}}), ValueError);
-  EXPECT_THROW(selected({.dropout = 1.0, .target_modules = {"*"}}), ValueError);
-  EXPECT_THROW(selected({.target_modules = {}}), ValueError);
-  EXPECT_THROW(selected({.target_modules = {"(unclosed"}, .regex = true}), ValueError);
+TEST(LoraTargets, BadConfigsAndSecondInjectionThrow) {
+  EXPECT_THROW(selected({.targets = {"*"}, .rank = 0}), ValueError);
+  EXPECT_THROW(selected({.targets = {"*"}, .dropout = 1.0}), ValueError);
+  EXPECT_THROW(selected({.targets = {}}), ValueError);
+  EXPECT_THROW(selected({.targets = {"(unclosed"}, .regex = true}), ValueError);
   auto net = make_net(1);
-  apply_lora(*net, {.target_modules = {"head"}});
-  EXPECT_THAT([&] { apply_lora(*net, {.target_modules = {"head"}}); },
-              ::testing::ThrowsMessage<ValueError>(HasSubstr("already has a LoRA adapter")));
+  lora::inject(*net, {.targets = {"head"}});
+  EXPECT_THAT([&] { lora::inject(*net, {.targets = {"head"}}); },
+              ::testing::ThrowsMessage<ValueError>(HasSubstr("'head' already has a LoRA adapter")));
+}
+
+TEST(LoraTargets, AdapterLayersAreNeverTargetsThemselves) {
+  auto net = make_net(1);
+  lora::inject(*net, {.targets = {"head"}});
+  // `*` now sees the 8 plain projections and head (already adapted), not head.lora_A / head.lora_B.
+  EXPECT_THAT([&] { lora::inject(*net, {.targets = {"*"}}); },
+              ::testing::ThrowsMessage<ValueError>(HasSubstr("'head' already has")));
+  EXPECT_THAT(lora::inject(*net, {.targets = {"*_proj"}}), ::testing::SizeIs(8));
+  EXPECT_EQ(lora::adapters(*net).size(), 9u);
 }
 
 TEST(Lora, DropoutOnlyActsInTraining) {
   auto net = make_net(8);
-  apply_lora(*net, {.rank = 2, .dropout = 0.5, .target_modules = {"head"}});
+  lora::inject(*net, {.targets = {"head"}, .rank = 2, .dropout = 0.5});
   randomize_adapters(*net, 500);
   auto plain = make_net(8);
-  apply_lora(*plain, {.rank = 2, .target_modules = {"head"}});
+  lora::inject(*plain, {.targets = {"head"}, .rank = 2});
   randomize_adapters(*plain, 500);
   const Tensor x = input();
   net->eval();
   expect_tensors_near(forward_detached(*net, x), forward_detached(*plain, x), kF64Tol, kF64Tol, "eval");
   net->train();
   EXPECT_FALSE(ops::allclose(forward_detached(*net, x), forward_detached(*plain, x)));
+}
+
+// ---- state dicts and files ----
+
+TEST(LoraState, ModelStateHasTheAdapterKeysAndABaseCheckpointStillLoads) {
+  auto base = make_net(1);
+  const StateDict base_state = base->state_dict();
+  auto net = make_net(2);
+  lora::inject(*net, {.targets = {"head"}, .rank = 2});
+  EXPECT_TRUE(net->state_dict().contains("head.lora_A.weight"));
+  EXPECT_TRUE(net->state_dict().contains("head.lora_B.weight"));
+  const LoadStateResult result = net->load_state_dict(base_state, /*strict=*/false);
+  EXPECT_THAT(result.missing_keys, ElementsAre("head.lora_A.weight", "head.lora_B.weight"));
+  EXPECT_TRUE(result.unexpected_keys.empty());
+  EXPECT_TRUE(ops::equal(forward_detached(*net, input()), forward_detached(*base, input())));
 }
 
 class LoraFiles : public ::testing::Test {
@@ -344,51 +542,65 @@ class LoraFiles : public ::testing::Test {
 };
 
 TEST_F(LoraFiles, SaveLoadRoundTripHoldsOnlyAdapters) {
-  const LoraConfig config{.rank = 2, .alpha = 4, .target_modules = {"*.q_proj", "head"}};
+  const lora::Config config{.targets = {"*.q_proj", "head"}, .rank = 2, .alpha = 4};
   auto source = make_net(1);
-  apply_lora(*source, config);
+  lora::inject(*source, config);
   randomize_adapters(*source, 600);
-  save_lora(*source, path_);
-  EXPECT_THAT(names_of(load_state_dict_file(path_)),
-              ElementsAre("layers.0.q_proj.lora_A", "layers.0.q_proj.lora_B", "layers.1.q_proj.lora_A",
-                          "layers.1.q_proj.lora_B", "head.lora_A", "head.lora_B"));
-  EXPECT_THAT(names_of(lora_state_dict(*source)),
-              ElementsAre("layers.0.q_proj.lora_A", "layers.0.q_proj.lora_B", "layers.1.q_proj.lora_A",
-                          "layers.1.q_proj.lora_B", "head.lora_A", "head.lora_B"));
+  lora::save(*source, path_);
+  const std::vector<std::string> keys{"layers.0.q_proj.lora_A.weight",
+                                      "layers.0.q_proj.lora_B.weight",
+                                      "layers.1.q_proj.lora_A.weight",
+                                      "layers.1.q_proj.lora_B.weight",
+                                      "head.lora_A.weight",
+                                      "head.lora_B.weight"};
+  EXPECT_EQ(names_of(load_state_dict_file(path_)), keys);
+  EXPECT_EQ(names_of(lora::state_dict(*source)), keys);
 
   auto target = make_net(1);  // same base, fresh adapters
-  apply_lora(*target, config);
+  lora::inject(*target, config);
   const Tensor x = input();
   EXPECT_FALSE(ops::allclose(forward_detached(*target, x), forward_detached(*source, x)));
-  load_lora(*target, path_);
-  for (const auto& [name, tensor] : lora_state_dict(*source)) {
-    EXPECT_TRUE(ops::equal(lora_state_dict(*target).at(name), tensor)) << name;
+  lora::load(*target, path_);
+  for (const auto& [name, tensor] : lora::state_dict(*source)) {
+    EXPECT_TRUE(ops::equal(lora::state_dict(*target).at(name), tensor)) << name;
   }
   EXPECT_TRUE(ops::equal(forward_detached(*target, x), forward_detached(*source, x)));
 }
 
 TEST_F(LoraFiles, LoadRejectsMismatchedOrMergedAdapters) {
   auto source = make_net(1);
-  apply_lora(*source, {.rank = 2, .target_modules = {"head"}});
-  save_lora(*source, path_);
+  lora::inject(*source, {.targets = {"head"}, .rank = 2});
+  lora::save(*source, path_);
 
   auto other_rank = make_net(1);
-  apply_lora(*other_rank, {.rank = 3, .target_modules = {"head"}});
-  EXPECT_THAT([&] { load_lora(*other_rank, path_); },
-              ::testing::ThrowsMessage<ValueError>(HasSubstr("head.lora_A' has shape (2, 3), expected (3, 3)")));
+  lora::inject(*other_rank, {.targets = {"head"}, .rank = 3});
+  EXPECT_THAT(
+      [&] { lora::load(*other_rank, path_); },
+      ::testing::ThrowsMessage<ValueError>(HasSubstr("'head.lora_A.weight' has shape (2, 3), expected (3, 3)")));
 
   auto other_target = make_net(1);
-  apply_lora(*other_target, {.rank = 2, .target_modules = {"*.o_proj"}});
-  EXPECT_THAT([&] { load_lora(*other_target, path_); },
-              ::testing::ThrowsMessage<ValueError>(HasSubstr("unexpected 'head.lora_A'")));
+  lora::inject(*other_target, {.targets = {"*.o_proj"}, .rank = 2});
+  EXPECT_THAT([&] { lora::load(*other_target, path_); },
+              ::testing::ThrowsMessage<ValueError>(HasSubstr("unexpected 'head.lora_A.weight'")));
 
   auto merged = make_net(1);
-  apply_lora(*merged, {.rank = 2, .target_modules = {"head"}});
-  merge_lora(*merged);
-  EXPECT_THAT([&] { load_lora(*merged, path_); }, ::testing::ThrowsMessage<ValueError>(HasSubstr("merged")));
+  lora::inject(*merged, {.targets = {"head"}, .rank = 2});
+  lora::merge(*merged, {.keep_adapters = true});
+  EXPECT_THAT([&] { lora::load(*merged, path_); }, ::testing::ThrowsMessage<ValueError>(HasSubstr("merged")));
 
   auto bare = make_net(1);
-  EXPECT_THROW(save_lora(*bare, path_), ValueError);
+  EXPECT_THROW(lora::save(*bare, path_), ValueError);
+}
+
+// Module::remove_module, which remove() relies on (nn/module.h).
+TEST(ModuleRemoveModule, UnregistersTheChildAndNamesAMissingOne) {
+  auto net = make_net(1);
+  const ModulePtr head = net->remove_module("head");
+  EXPECT_EQ(head.get(), net->head.get());
+  EXPECT_EQ(net->named_children().size(), 1u);
+  EXPECT_FALSE(net->state_dict().contains("head.weight"));
+  EXPECT_THAT([&] { net->remove_module("head"); },
+              ::testing::ThrowsMessage<ValueError>(HasSubstr("Net: no submodule 'head' to remove")));
 }
 
 }  // namespace

@@ -140,6 +140,71 @@ TEST(TransformerEncoder, StacksNamedLayersAndAppliesTheFinalNorm) {
                         (*encoder.norm)(second->forward(first->forward(x, causal), causal)).detach());
 }
 
+// Every parameter of layers.i equals layers.0's (values only).
+bool layers_start_equal(TransformerEncoder& encoder) {
+  const StateDict first = (*encoder.layers)[0]->state_dict();
+  for (int64_t i = 1; i < encoder.layers->size(); ++i) {
+    for (const auto& [name, tensor] : (*encoder.layers)[i]->state_dict()) {
+      if (!ops::equal(tensor, first.at(name))) return false;
+    }
+  }
+  return true;
+}
+
+TEST(TransformerEncoder, ClonesTheFirstLayerByDefaultAsPyTorch) {
+  manual_seed(15);
+  TransformerEncoder encoder(tiny(false), 3);
+  EXPECT_TRUE(layers_start_equal(encoder));
+  // A deep copy: the clones own their tensors, so training one leaves the others alone.
+  const Tensor first = (*encoder.layers)[0]->named_parameters().front().second;
+  const Tensor second = (*encoder.layers)[1]->named_parameters().front().second;
+  EXPECT_NE(first.impl(), second.impl());
+  {
+    NoGradGuard no_grad;
+    first.fill_(3.0);
+  }
+  EXPECT_FALSE(ops::equal(first, second));
+}
+
+TEST(TransformerEncoder, IndependentInitDrawsEachLayerSeparately) {
+  manual_seed(15);
+  TransformerEncoder encoder(tiny(false), 3, /*final_norm=*/false, {}, EncoderLayerInit::independent);
+  const auto names = encoder.named_parameters();
+  EXPECT_FALSE(ops::equal(names[0].second, names[12].second)) << names[0].first << " vs " << names[12].first;
+  EXPECT_FALSE(ops::equal(names[12].second, names[24].second)) << names[12].first << " vs " << names[24].first;
+}
+
+// The wrapper keeps the layer call (with its masks) to re-run it in backward,
+// after forward() has returned and the caller's masks are gone.
+TEST(TransformerEncoder, CheckpointedLayersWithMasksGiveThePlainGradients) {
+  auto run = [](bool checkpointed) {
+    manual_seed(16);
+    TransformerEncoder encoder(tiny(true), 2, /*final_norm=*/true, {.dtype = DType::f64},
+                               EncoderLayerInit::independent);
+    if (checkpointed) {
+      for (const ModulePtr& layer : encoder.layers->children()) {
+        layer->set_forward_wrapper(
+            [](const Module::ForwardFunction& forward, const Tensor& x) { return mini::checkpoint(forward, x); });
+      }
+    }
+    const Tensor x = leaf({2, 3, 4}, 17);
+    Tensor loss = encoder
+                      .forward(x, {.src_key_padding_mask = ops::from_vector<bool>({false, true, false, false, false,
+                                                                                   true},
+                                                                                  {2, 3}),
+                                   .is_causal = true})
+                      .pow(2)
+                      .sum();
+    loss.backward();
+    std::vector<Tensor> grads{x.grad()};
+    for (const Tensor& p : encoder.parameters()) grads.push_back(p.grad());
+    return grads;
+  };
+  const std::vector<Tensor> plain = run(false), checkpointed = run(true);
+  ASSERT_EQ(plain.size(), checkpointed.size());
+  for (size_t i = 0; i < plain.size(); ++i) testing::expect_close(checkpointed[i], plain[i], std::to_string(i));
+}
+
 // ---- GPT ----
 
 GPTConfig tiny_gpt() { return {.vocab_size = 256, .block_size = 32, .n_layer = 2, .n_head = 2, .n_embd = 32}; }
@@ -159,6 +224,14 @@ TEST(GPT, TiesTheHeadToTheTokenEmbeddingAndShapesLogits) {
   EXPECT_EQ(names.back(), "ln_f.bias");
   EXPECT_EQ(names.size(), 2 + 2 * 12 + 2u);  // no separate head weight
   EXPECT_EQ(gpt(bytes_of("hello")).sizes(), (Shape{1, 5, 256}));
+}
+
+TEST(GPT, BlocksDrawTheirOwnInitialValues) {
+  manual_seed(20);
+  GPT gpt(tiny_gpt());
+  const Tensor first = (*gpt.h)[0]->named_parameters().front().second;
+  const Tensor second = (*gpt.h)[1]->named_parameters().front().second;
+  EXPECT_FALSE(ops::allclose(first, second));
 }
 
 TEST(GPT, LogitsAtAPositionIgnoreLaterTokens) {
