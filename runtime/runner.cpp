@@ -183,9 +183,10 @@ void Runner::build() {
   setup_work_dir();
   resume_path_ = find_resume_checkpoint();
   seed_ = choose_seed(config_, options_);
-  if (resume_path_ && !options_.seed) {
+  if (resume_path_) resume_checkpoint_ = read_checkpoint(*resume_path_);
+  if (resume_checkpoint_ && !options_.seed) {
     // The data order depends on the seed: a resumed run keeps the one it started with.
-    const nlohmann::json state = read_checkpoint(*resume_path_).state;
+    const nlohmann::json& state = resume_checkpoint_->state;
     if (state.contains("seed") && state.at("seed").is_number_unsigned()) seed_ = state.at("seed").get<uint64_t>();
   }
   manual_seed(seed_);
@@ -273,34 +274,28 @@ void Runner::check_labels_fit_model(DataLoader& loader, const char* section) {
 }
 
 void Runner::build_hooks() {
+  auto add = [&](const config::Node& hook_cfg) {
+    HookPtr hook = hook_registry().build(hook_config_without_priority(hook_cfg));
+    if (auto priority = hook_priority(hook_cfg)) hook->set_priority(*priority);
+    register_hook(std::move(hook));
+  };
   // Default hooks, overridable by key; `null` removes one.
   const config::Node* user_defaults = config_.find("default_hooks");
   for (const DefaultHookEntry& entry : default_hook_entries()) {
     const config::Node* user = user_defaults != nullptr ? user_defaults->find(entry.key) : nullptr;
     if (user != nullptr && user->is_null()) continue;
-    config::Node hook_cfg = user != nullptr ? *user : config::Node::map();
-    if (!hook_cfg.contains("type")) hook_cfg.set("type", config::Node::from(std::string(entry.type)));
-    HookPtr hook = hook_registry().build(hook_config_without_priority(hook_cfg));
-    if (auto priority = hook_priority(hook_cfg)) hook->set_priority(*priority);
-    register_hook(std::move(hook));
+    add(default_hook_config(entry.key, user != nullptr ? *user : config::Node::map()));
   }
   if (user_defaults != nullptr) {
     // Extra named entries (MMEngine allows any name in default_hooks).
     for (const auto& [key, hook_cfg] : user_defaults->items()) {
       bool known = false;
       for (const DefaultHookEntry& entry : default_hook_entries()) known = known || key == entry.key;
-      if (known || hook_cfg.is_null()) continue;
-      HookPtr hook = hook_registry().build(hook_config_without_priority(hook_cfg));
-      if (auto priority = hook_priority(hook_cfg)) hook->set_priority(*priority);
-      register_hook(std::move(hook));
+      if (!known && !hook_cfg.is_null()) add(default_hook_config(key, hook_cfg));
     }
   }
   if (const config::Node* custom = config_.find("custom_hooks"); custom != nullptr && !custom->is_null()) {
-    for (const config::Node& hook_cfg : custom->elements()) {
-      HookPtr hook = hook_registry().build(hook_config_without_priority(hook_cfg));
-      if (auto priority = hook_priority(hook_cfg)) hook->set_priority(*priority);
-      register_hook(std::move(hook));
-    }
+    for (const config::Node& hook_cfg : custom->elements()) add(hook_cfg);
   }
 }
 

@@ -135,11 +135,15 @@ class Runner {
   void train_step(const Batch& batch);
   std::optional<std::filesystem::path> find_resume_checkpoint() const;
   bool should_validate() const;
+  // Turns a pending SIGINT/SIGTERM into a stop request after the current micro-step.
+  void poll_stop_signal();
   void setup_work_dir();
   void print_hook_order();
   void check_labels_fit_model(DataLoader& loader, const char* section);
   Metrics evaluate(DataLoader& loader, Evaluator& evaluator, bool test);
   void resume_if_requested();
+  // Everything load_checkpoint(path, false) restores, from an already-read checkpoint.
+  void restore_checkpoint(const CheckpointState& checkpoint, const std::filesystem::path& path);
 
   config::Node config_;
   RunnerOptions options_;
@@ -158,6 +162,8 @@ class Runner {
   StopSignal* stop_signal_ = nullptr;  // set while train() runs
   bool interrupted_ = false;
   std::optional<std::filesystem::path> resume_path_;
+  // Read once at build (its seed decides the data order), restored in train().
+  std::optional<CheckpointState> resume_checkpoint_;
   double last_finite_loss_ = 0;
   int64_t last_finite_loss_step_ = -1;
 

@@ -73,13 +73,14 @@ std::optional<std::filesystem::path> Runner::find_resume_checkpoint() const {
 }
 
 void Runner::resume_if_requested() {
-  if (!resume_path_) {
-    if (options_.resume.value_or("") == "auto") {
+  if (!resume_checkpoint_) {  // none found, or already restored by an earlier train()
+    if (!resume_path_ && options_.resume.value_or("") == "auto") {
       log(fmt::format("resume auto: no checkpoint in {}; starting from scratch", (work_dir_ / "checkpoints").string()));
     }
     return;
   }
-  load_checkpoint(*resume_path_, /*weights_only=*/false);
+  restore_checkpoint(*resume_checkpoint_, *resume_path_);
+  resume_checkpoint_.reset();
 }
 
 void Runner::load_checkpoint(const std::filesystem::path& path, bool weights_only) {
@@ -88,7 +89,10 @@ void Runner::load_checkpoint(const std::filesystem::path& path, bool weights_onl
     log(fmt::format("loaded model weights from {}", path.string()));
     return;
   }
-  const CheckpointState checkpoint = read_checkpoint(path);
+  restore_checkpoint(read_checkpoint(path), path);
+}
+
+void Runner::restore_checkpoint(const CheckpointState& checkpoint, const std::filesystem::path& path) {
   const nlohmann::json& state = checkpoint.state;
   auto tensors = [&](const char* file) -> const nn::StateDict& {
     auto it = checkpoint.tensors.find(file);

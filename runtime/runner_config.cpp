@@ -47,6 +47,19 @@ config::Node normalized_train_cfg(const config::Node& train_cfg) {
   return normalized;
 }
 
+config::Node default_hook_config(const std::string& key, const config::Node& hook_cfg) {
+  if (!hook_cfg.is_map()) hook_cfg.fail("expected a hook map such as {type: LoggerHook, interval: 10}");
+  if (hook_cfg.contains("type") || hook_cfg.contains("_target_")) return hook_cfg;
+  for (const DefaultHookEntry& entry : default_hook_entries()) {
+    if (key != entry.key) continue;
+    config::Node filled = hook_cfg;
+    filled.set("type", config::Node::from(std::string(entry.type)));
+    filled.set_path(hook_cfg.path());
+    return filled;
+  }
+  hook_cfg.fail("a hook that is not a default hook needs a `type:`");
+}
+
 config::Node hook_config_without_priority(const config::Node& hook_cfg) {
   if (!hook_cfg.is_map()) hook_cfg.fail("expected a hook map such as {type: EMAHook, decay: 0.999}");
   config::Node copy = hook_cfg;
@@ -91,16 +104,7 @@ void validate_hooks(const config::Node& cfg) {
     if (!defaults->is_map()) defaults->fail("expected a map of hook name -> hook config (or null to remove it)");
     for (const auto& [key, hook_cfg] : defaults->items()) {
       if (hook_cfg.is_null()) continue;
-      config::Node copy = hook_config_without_priority(hook_cfg);
-      if (!copy.contains("type") && !copy.contains("_target_")) {
-        const DefaultHookEntry* entry = nullptr;
-        for (const DefaultHookEntry& candidate : default_hook_entries()) {
-          if (key == candidate.key) entry = &candidate;
-        }
-        if (entry == nullptr) hook_cfg.fail("a hook that is not a default hook needs a `type:`");
-        copy.set("type", config::Node::from(std::string(entry->type)));
-        copy.set_path(hook_cfg.path());
-      }
+      const config::Node copy = hook_config_without_priority(default_hook_config(key, hook_cfg));
       hook_registry().validate(copy);
       hook_priority(hook_cfg);
     }

@@ -24,6 +24,10 @@ const std::vector<DefaultHookEntry>& default_hook_entries();
 // train_cfg with its loop type made explicit: MMEngine's shorthand
 // `{by_epoch: true, max_epochs: 2}` becomes `{type: EpochBasedTrainLoop, max_epochs: 2}`.
 config::Node normalized_train_cfg(const config::Node& train_cfg);
+// A default_hooks entry with its `type:` filled in when `key` names a default
+// hook and the entry gives none ({interval: 2} under `checkpoint`); an entry
+// under another key must name its type.
+config::Node default_hook_config(const std::string& key, const config::Node& hook_cfg);
 // A hook entry without its `priority:` key (common to every hook, read by the runner).
 config::Node hook_config_without_priority(const config::Node& hook_cfg);
 // The `priority:` of a hook entry: an int or a level name (HIGHEST ... LOWEST).

@@ -37,9 +37,9 @@ TensorMap to_device(const TensorMap& tensors, Device device) {
 std::string output_names(const Outputs& outputs) {
   std::string names;
   for (const auto& [name, value] : outputs) {
-      if (!names.empty()) names += ", ";
-      names += name;
-    }
+    if (!names.empty()) names += ", ";
+    names += name;
+  }
   return names.empty() ? "none" : names;
 }
 
@@ -77,6 +77,12 @@ void Runner::train_step(const Batch& host_batch) {
   call_hooks([&](Hook& hook) { hook.after_train_iter(*this, batch, outputs); });
 }
 
+void Runner::poll_stop_signal() {
+  if (stop_signal_ == nullptr || !stop_signal_->requested()) return;
+  request_stop(fmt::format("interrupted by {}", stop_signal_->signal_number() == SIGTERM ? "SIGTERM" : "SIGINT"));
+  interrupted_ = true;
+}
+
 bool Runner::should_validate() const {
   if (!val_loader_) return false;
   const int64_t count = by_epoch_ ? counters_.epoch : counters_.micro_step;
@@ -93,11 +99,7 @@ void Runner::train_epoch_based() {
       DataLoader::Iterator it = train_loader_->begin_epoch(sampler_epoch_, counters_.batch_in_epoch);
       while (std::optional<Batch> batch = it.next()) {
         train_step(*batch);
-        if (stop_signal_ != nullptr && stop_signal_->requested()) {
-          request_stop(fmt::format("interrupted by {}", stop_signal_->signal_number() == SIGTERM ? "SIGTERM"
-                                                                                               : "SIGINT"));
-          interrupted_ = true;
-        }
+        poll_stop_signal();
         if (stop_requested()) break;
       }
     }
@@ -119,11 +121,7 @@ void Runner::train_iter_based() {
         std::optional<Batch> batch = it.next();
         if (!batch) break;
         train_step(*batch);
-        if (stop_signal_ != nullptr && stop_signal_->requested()) {
-          request_stop(fmt::format("interrupted by {}", stop_signal_->signal_number() == SIGTERM ? "SIGTERM"
-                                                                                               : "SIGINT"));
-          interrupted_ = true;
-        }
+        poll_stop_signal();
         if (!interrupted_ && should_validate()) {
           val();
           model_->train();

@@ -93,13 +93,8 @@ void ParamSchedulerHook::after_val_epoch(Runner& runner, const Metrics& metrics)
     const std::string& monitor = runner.scheduler_monitors()[i];
     auto it = metrics.find(monitor);
     if (it == metrics.end()) {
-      std::string available;
-      for (const auto& [name, value] : metrics) {
-        if (!available.empty()) available += ", ";
-        available += name;
-      }
       MINI_CHECK(false, "{}: monitored metric '{}' is not among the validation metrics ({})", schedulers[i].name(),
-                 monitor, available);
+                 monitor, metric_names(metrics));
     }
     auto* plateau = dynamic_cast<nn::optim::ReduceOnPlateauLR*>(&schedulers[i]);
     MINI_CHECK(plateau != nullptr, "{}: only ReduceOnPlateau schedulers step on a metric", schedulers[i].name());

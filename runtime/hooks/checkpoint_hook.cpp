@@ -67,15 +67,8 @@ void CheckpointHook::after_val_epoch(Runner& runner, const Metrics& metrics) {
   std::string metric = *options_.save_best;
   if (metric == "auto") metric = metrics.begin()->first;
   auto it = metrics.find(metric);
-  if (it == metrics.end()) {
-    std::string available;
-    for (const auto& [name, value] : metrics) {
-      if (!available.empty()) available += ", ";
-      available += name;
-    }
-    MINI_CHECK(false, "CheckpointHook: save_best metric '{}' is not among the validation metrics ({})", metric,
-               available);
-  }
+  MINI_CHECK(it != metrics.end(), "CheckpointHook: save_best metric '{}' is not among the validation metrics ({})",
+             metric, metric_names(metrics));
   best_metric_ = metric;
   const double value = it->second;
   if (!std::isfinite(value)) return;

@@ -34,13 +34,8 @@ bool EarlyStoppingHook::improves(double value) const {
 void EarlyStoppingHook::after_val_epoch(Runner& runner, const Metrics& metrics) {
   auto it = metrics.find(options_.monitor);
   if (it == metrics.end()) {
-    std::string available;
-    for (const auto& [name, value] : metrics) {
-      if (!available.empty()) available += ", ";
-      available += name;
-    }
     const std::string message = fmt::format("EarlyStoppingHook: monitored metric '{}' is not among the validation "
-                                            "metrics ({})", options_.monitor, available);
+                                            "metrics ({})", options_.monitor, metric_names(metrics));
     MINI_CHECK(!options_.strict, "{}", message);
     if (!warned_missing_) runner.log("warning: " + message + "; early stopping is inactive");
     warned_missing_ = true;

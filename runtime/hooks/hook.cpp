@@ -31,6 +31,15 @@ std::optional<int> priority_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+std::string metric_names(const Metrics& metrics) {
+  std::string names;
+  for (const auto& [name, value] : metrics) {
+    if (!names.empty()) names += ", ";
+    names += name;
+  }
+  return names;
+}
+
 std::string priority_name(int priority) {
   for (const auto& [level, value] : kLevels) {
     if (value == priority) return std::string(level);

@@ -45,6 +45,8 @@ std::optional<int> priority_from_name(std::string_view name);
 std::string priority_name(int priority);
 
 using Metrics = std::map<std::string, double>;
+// "accuracy/top1, loss" (for errors about a metric that is not there).
+std::string metric_names(const Metrics& metrics);
 
 class Hook {
  public:

@@ -163,9 +163,8 @@ struct ErfcAndGaussian {
   float gaussian;  // exp(-x^2), which erfc_f32 computes on the way (0 beyond |x| = 10)
 };
 
-MINI_VEC_INLINE ErfcAndGaussian erfc_and_gaussian_f32(float x) {
-  const float magnitude = std::abs(x);
-  const float z = x * x;
+// T(z) with erf(x) = x T(x^2) for |x| < 1 (shared by erfc_f32 and erf_f32).
+MINI_VEC_INLINE float erf_series_f32(float z) {
   float t = 7.853861353153693e-5f;
   t = t * z - 8.010193625184903e-4f;
   t = t * z + 5.188327685732524e-3f;
@@ -173,6 +172,13 @@ MINI_VEC_INLINE ErfcAndGaussian erfc_and_gaussian_f32(float x) {
   t = t * z + 1.128358514861418e-1f;
   t = t * z - 3.761262582423300e-1f;
   t = t * z + 1.128379165726710e+0f;
+  return t;
+}
+
+MINI_VEC_INLINE ErfcAndGaussian erfc_and_gaussian_f32(float x) {
+  const float magnitude = std::abs(x);
+  const float z = x * x;
+  const float t = erf_series_f32(z);
   const float near_zero = 1.0f - x * t;
 
   // Beyond |x| = 10, erfc is below float's range (the exp flushes it to 0);
@@ -213,13 +219,7 @@ MINI_VEC_INLINE float erfc_f32(float x) { return erfc_and_gaussian_f32(x).erfc; 
 // accuracy near 0), 1 - erfc(x) above.
 MINI_VEC_INLINE float erf_f32(float x) {
   const float z = x * x;
-  float t = 7.853861353153693e-5f;
-  t = t * z - 8.010193625184903e-4f;
-  t = t * z + 5.188327685732524e-3f;
-  t = t * z - 2.685381193529856e-2f;
-  t = t * z + 1.128358514861418e-1f;
-  t = t * z - 3.761262582423300e-1f;
-  t = t * z + 1.128379165726710e+0f;
+  const float t = erf_series_f32(z);
   return select_f32(std::abs(x) < 1.0f, x * t, 1.0f - erfc_f32(x));
 }
 
