@@ -1,5 +1,6 @@
 #include "cuda/emu/stream.h"
 
+#include <atomic>
 #include <chrono>
 #include <optional>
 
@@ -11,7 +12,12 @@ struct StreamState {};
 
 struct EventState {
   std::optional<std::chrono::steady_clock::time_point> recorded_at;
+  bool recorded_while_held = false;
 };
+
+namespace {
+std::atomic<bool> events_held{false};
+}  // namespace
 
 Stream stream_create() { return new StreamState{}; }
 
@@ -33,10 +39,19 @@ void event_destroy(Event event) { delete event; }
 void event_record(Event event, Stream) {
   if (event == nullptr) throw_host_error("event_record: null event");
   event->recorded_at = std::chrono::steady_clock::now();
+  event->recorded_while_held = events_held.load();
 }
+
+bool event_query(Event event) {
+  if (event == nullptr) throw_host_error("event_query: null event");
+  return !(event->recorded_while_held && events_held.load());
+}
+
+void hold_events(bool held) { events_held.store(held); }
 
 void event_synchronize(Event event) {
   if (event == nullptr) throw_host_error("event_synchronize: null event");
+  event->recorded_while_held = false;
 }
 
 float event_elapsed_ms(Event start, Event end) {

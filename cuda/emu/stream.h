@@ -25,6 +25,13 @@ Event event_create();
 void event_destroy(Event event);
 void event_record(Event event, Stream stream);
 void event_synchronize(Event event);
+// Whether the work before the event's record point is done: always, here,
+// except for events recorded while hold_events(true) is in effect.
+bool event_query(Event event);
+// For tests of code that waits for the device (the caching allocator's
+// cross-stream frees): while held, newly recorded events report not-ready
+// from event_query until released or synchronised.
+void hold_events(bool held);
 // Milliseconds between two recorded events; throws if either was never recorded.
 float event_elapsed_ms(Event start, Event end);
 

@@ -4,6 +4,22 @@
 #include "cuda/launchers/launchers.h"
 
 MINI_CUDA_BEGIN_NAMESPACE
+namespace {
+
+bool aligned_16(const void* pointer) { return reinterpret_cast<uintptr_t>(pointer) % 16 == 0; }
+
+// Whether operand j of g walks memory contiguously (see NOTE [ packed elementwise ]).
+template <int N>
+bool contiguous_operand(const Strided<N>& g, int j) {
+  return g.rank == 1 && g.strides[j][0] == 1;
+}
+
+template <int N>
+bool broadcast_operand(const Strided<N>& g, int j) {
+  return g.rank == 1 && g.strides[j][0] == 0;
+}
+
+}  // namespace
 
 void launch_copy(ScalarKind to, ScalarKind from, const Strided<2>& g, void* dst, const void* src, StreamHandle stream) {
   dispatch_kind(to, [&](auto to_tag) {
@@ -40,6 +56,11 @@ void launch_unary(ScalarKind kind, const UnaryArgs& args, const Strided<2>& g, v
     if constexpr (std::is_same_v<T, bool>) {
       emu::throw_host_error("cuda unary: not defined for bool");
     } else {
+      if (contiguous_operand(g, 0) && contiguous_operand(g, 1) && aligned_16(dst) && aligned_16(src)) {
+        launch(unary_packed_kernel<T>, grid_for(g.numel / Pack<T>::width + 1), dim3(kBlockThreads), 0,
+               as_stream(stream), g.numel, args, static_cast<T*>(dst), static_cast<const T*>(src));
+        return;
+      }
       launch(unary_kernel<T>, grid_for(g.numel), dim3(kBlockThreads), 0, as_stream(stream), g, args,
              static_cast<T*>(dst), static_cast<const T*>(src));
     }
@@ -58,6 +79,14 @@ void launch_binary(ScalarKind kind, BinaryCode op, const Strided<3>& g, void* ds
                    int* divided_by_zero, StreamHandle stream) {
   dispatch_kind(kind, [&](auto tag) {
     using T = typename decltype(tag)::type;
+    const bool b_scalar = broadcast_operand(g, 2);
+    if (contiguous_operand(g, 0) && contiguous_operand(g, 1) && (b_scalar || contiguous_operand(g, 2)) &&
+        aligned_16(dst) && aligned_16(a) && (b_scalar || aligned_16(b))) {
+      launch(binary_packed_kernel<T>, grid_for(g.numel / Pack<T>::width + 1), dim3(kBlockThreads), 0,
+             as_stream(stream), g.numel, op, static_cast<T*>(dst), static_cast<const T*>(a), static_cast<const T*>(b),
+             b_scalar, divided_by_zero);
+      return;
+    }
     launch(binary_kernel<T>, grid_for(g.numel), dim3(kBlockThreads), 0, as_stream(stream), g, op, static_cast<T*>(dst),
            static_cast<const T*>(a), static_cast<const T*>(b), divided_by_zero);
   });

@@ -11,6 +11,7 @@ MINI_CUDA_BEGIN_NAMESPACE
 
 // A piece of a segment (one device_malloc). prev/next link the pieces of one
 // segment in address order, so a freed block can merge with its neighbours.
+// `allocated` means "not in a pool": in use, or freed but waiting for events.
 struct DeviceCachingAllocator::Block {
   char* pointer;
   size_t size;
@@ -19,6 +20,8 @@ struct DeviceCachingAllocator::Block {
   StreamHandle stream;
   Block* prev;
   Block* next;
+  std::vector<StreamHandle> other_streams;  // from record_stream
+  int pending_events;
 };
 
 bool DeviceCachingAllocator::BySizeThenAddress::operator()(const Block* a, const Block* b) const {
@@ -37,13 +40,15 @@ DeviceCachingAllocator::~DeviceCachingAllocator() {
   // Blocks still allocated belong to tensors that outlive the allocator (static
   // objects at exit): leave their segments alone.
   std::lock_guard lock(mutex_);
+  process_pending_frees(/*wait=*/true);
   release_free_segments();
+  for (EventHandle event : idle_events_) event_destroy(event);
 }
 
 size_t DeviceCachingAllocator::rounded_size(size_t nbytes) { return round_up(nbytes, kRoundBytes); }
 
 DeviceCachingAllocator::Block* DeviceCachingAllocator::take_free_block(Pool& pool, size_t size, StreamHandle stream) {
-  Block key{nullptr, size, false, false, stream, nullptr, nullptr};
+  Block key{nullptr, size, false, false, stream, nullptr, nullptr, {}, 0};
   const auto found = pool.lower_bound(&key);
   if (found == pool.end() || (*found)->stream != stream) return nullptr;
   Block* block = *found;
@@ -55,6 +60,7 @@ DeviceCachingAllocator::Block* DeviceCachingAllocator::new_segment(size_t segmen
                                                                    StreamHandle stream, size_t requested) {
   void* pointer = device_malloc(segment_bytes);
   if (pointer == nullptr) {
+    process_pending_frees(/*wait=*/true);
     release_free_segments();  // retry once with the cache returned to the device
     pointer = device_malloc(segment_bytes);
   }
@@ -68,7 +74,7 @@ DeviceCachingAllocator::Block* DeviceCachingAllocator::new_segment(size_t segmen
   }
   ++stats_.system_allocations;
   stats_.bytes_reserved += static_cast<int64_t>(segment_bytes);
-  return new Block{static_cast<char*>(pointer), segment_bytes, small, false, stream, nullptr, nullptr};
+  return new Block{static_cast<char*>(pointer), segment_bytes, small, false, stream, nullptr, nullptr, {}, 0};
 }
 
 void* DeviceCachingAllocator::allocate(size_t nbytes) {
@@ -77,6 +83,7 @@ void* DeviceCachingAllocator::allocate(size_t nbytes) {
   const bool small = size <= kSmallLimit;
   const StreamHandle stream = current_stream(device_);
   std::lock_guard lock(mutex_);
+  if (!pending_.empty()) process_pending_frees(/*wait=*/false);
   Pool& pool = small ? small_pool_ : large_pool_;
   Block* block = take_free_block(pool, size, stream);
   if (block == nullptr)
@@ -84,7 +91,7 @@ void* DeviceCachingAllocator::allocate(size_t nbytes) {
   // Split off the rest when it is worth keeping as a block of its own.
   const size_t remainder = block->size - size;
   if (remainder >= (small ? kRoundBytes : kLargeSplitRemainder)) {
-    auto* rest = new Block{block->pointer + size, remainder, small, false, stream, block, block->next};
+    auto* rest = new Block{block->pointer + size, remainder, small, false, stream, block, block->next, {}, 0};
     if (block->next != nullptr) block->next->prev = rest;
     block->next = rest;
     block->size = size;
@@ -105,8 +112,28 @@ void DeviceCachingAllocator::deallocate(void* ptr, size_t) {
   MINI_ASSERT(found != allocated_.end(), "cuda allocator: {} was not allocated here", fmt::ptr(ptr));
   Block* block = found->second;
   allocated_.erase(found);
-  block->allocated = false;
   stats_.bytes_in_use -= static_cast<int64_t>(block->size);
+  if (block->other_streams.empty()) {
+    return_to_pool(block);
+    return;
+  }
+  for (StreamHandle other : block->other_streams) {
+    EventHandle event;
+    if (idle_events_.empty()) {
+      event = event_create();
+    } else {
+      event = idle_events_.back();
+      idle_events_.pop_back();
+    }
+    event_record(event, other);
+    pending_.push_back({event, block});
+    ++block->pending_events;
+  }
+  block->other_streams.clear();
+}
+
+void DeviceCachingAllocator::return_to_pool(Block* block) {
+  block->allocated = false;
   Pool& pool = block->small ? small_pool_ : large_pool_;
   // Merge with free neighbours, which leave the pool while they change size.
   if (Block* next = block->next; next != nullptr && !next->allocated) {
@@ -125,6 +152,41 @@ void DeviceCachingAllocator::deallocate(void* ptr, size_t) {
     block = prev;
   }
   pool.insert(block);
+}
+
+void DeviceCachingAllocator::process_pending_frees(bool wait) {
+  std::vector<PendingFree> still_pending;
+  for (const PendingFree& pending : pending_) {
+    if (wait) {
+      event_synchronize(pending.event);
+    } else if (!event_query(pending.event)) {
+      still_pending.push_back(pending);
+      continue;
+    }
+    idle_events_.push_back(pending.event);
+    if (--pending.block->pending_events == 0) return_to_pool(pending.block);
+  }
+  pending_ = std::move(still_pending);
+}
+
+void DeviceCachingAllocator::record_stream(void* ptr, StreamHandle stream) {
+  std::lock_guard lock(mutex_);
+  const auto found = allocated_.find(ptr);
+  MINI_CHECK(found != allocated_.end(), "cuda allocator: record_stream: {} is not the start of an allocation here",
+             fmt::ptr(ptr));
+  Block* block = found->second;
+  if (stream == block->stream) return;  // its own stream orders it already
+  for (StreamHandle other : block->other_streams) {
+    if (other == stream) return;
+  }
+  block->other_streams.push_back(stream);
+}
+
+size_t DeviceCachingAllocator::pending_frees() const {
+  std::lock_guard lock(mutex_);
+  std::set<const Block*> blocks;
+  for (const PendingFree& pending : pending_) blocks.insert(pending.block);
+  return blocks.size();
 }
 
 void DeviceCachingAllocator::release_free_segments() {
@@ -155,6 +217,7 @@ void DeviceCachingAllocator::reset_peak() {
 
 void DeviceCachingAllocator::empty_cache() {
   std::lock_guard lock(mutex_);
+  process_pending_frees(/*wait=*/true);
   release_free_segments();
 }
 

@@ -10,6 +10,7 @@
 MINI_CUDA_BEGIN_NAMESPACE
 
 using StreamHandle = void*;  // cudaStream_t or emu::Stream; nullptr is the default stream
+using EventHandle = void*;   // cudaEvent_t or emu::Event
 
 enum class CopyKind { host_to_device, device_to_host, device_to_device };
 
@@ -34,5 +35,15 @@ StreamHandle stream_create();
 void stream_destroy(StreamHandle stream);
 void stream_synchronize(StreamHandle stream);
 void device_synchronize();
+
+// Events without timing (cheaper on a GPU): ordering and completion only.
+EventHandle event_create();
+void event_destroy(EventHandle event);
+void event_record(EventHandle event, StreamHandle stream);
+// True when the work queued before the record point has finished.
+bool event_query(EventHandle event);
+void event_synchronize(EventHandle event);
+// Work queued on `stream` after this call waits for `event` (no host wait).
+void stream_wait_event(StreamHandle stream, EventHandle event);
 
 MINI_CUDA_END_NAMESPACE

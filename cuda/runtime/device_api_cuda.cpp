@@ -12,6 +12,7 @@ void check(cudaError_t status, const char* call) {
 }
 
 cudaStream_t as_stream(StreamHandle stream) { return static_cast<cudaStream_t>(stream); }
+cudaEvent_t as_event(EventHandle event) { return static_cast<cudaEvent_t>(event); }
 
 }  // namespace
 
@@ -68,5 +69,28 @@ void stream_synchronize(StreamHandle stream) {
   check(cudaStreamSynchronize(as_stream(stream)), "cudaStreamSynchronize");
 }
 void device_synchronize() { check(cudaDeviceSynchronize(), "cudaDeviceSynchronize"); }
+
+EventHandle event_create() {
+  cudaEvent_t event = nullptr;
+  check(cudaEventCreateWithFlags(&event, cudaEventDisableTiming), "cudaEventCreateWithFlags");
+  return event;
+}
+void event_destroy(EventHandle event) { check(cudaEventDestroy(as_event(event)), "cudaEventDestroy"); }
+void event_record(EventHandle event, StreamHandle stream) {
+  check(cudaEventRecord(as_event(event), as_stream(stream)), "cudaEventRecord");
+}
+bool event_query(EventHandle event) {
+  const cudaError_t status = cudaEventQuery(as_event(event));
+  if (status == cudaErrorNotReady) {
+    (void)cudaGetLastError();  // not an error: the work is still queued
+    return false;
+  }
+  check(status, "cudaEventQuery");
+  return true;
+}
+void event_synchronize(EventHandle event) { check(cudaEventSynchronize(as_event(event)), "cudaEventSynchronize"); }
+void stream_wait_event(StreamHandle stream, EventHandle event) {
+  check(cudaStreamWaitEvent(as_stream(stream), as_event(event), 0), "cudaStreamWaitEvent");
+}
 
 MINI_CUDA_END_NAMESPACE

@@ -35,4 +35,15 @@ void stream_destroy(StreamHandle stream) { emu::stream_destroy(static_cast<emu::
 void stream_synchronize(StreamHandle stream) { emu::stream_synchronize(static_cast<emu::Stream>(stream)); }
 void device_synchronize() { emu::device_synchronize(); }
 
+EventHandle event_create() { return emu::event_create(); }
+void event_destroy(EventHandle event) { emu::event_destroy(static_cast<emu::Event>(event)); }
+void event_record(EventHandle event, StreamHandle stream) {
+  emu::event_record(static_cast<emu::Event>(event), static_cast<emu::Stream>(stream));
+}
+bool event_query(EventHandle event) { return emu::event_query(static_cast<emu::Event>(event)); }
+void event_synchronize(EventHandle event) { emu::event_synchronize(static_cast<emu::Event>(event)); }
+void stream_wait_event(StreamHandle stream, EventHandle event) {
+  emu::stream_wait_event(static_cast<emu::Stream>(stream), static_cast<emu::Event>(event));
+}
+
 MINI_CUDA_END_NAMESPACE

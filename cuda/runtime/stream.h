@@ -5,6 +5,14 @@
 //
 //   Stream side = Stream::create();
 //   { StreamGuard guard(0, side.handle()); ... ops on cuda:0 run on `side` ... }
+//
+// Ordering between streams is the caller's job, with events:
+//
+//   Event ready; ready.record(producer);  ready.block(consumer);
+//
+// and a tensor allocated on one stream but used on another must be announced
+// to the caching allocator with record_stream (cuda/runtime/record_stream.h),
+// or its memory may be handed out again while the other stream still reads it.
 #include "cuda/runtime/device_api.h"
 
 MINI_CUDA_BEGIN_NAMESPACE
@@ -44,6 +52,30 @@ class Stream {
  private:
   explicit Stream(StreamHandle handle) : handle_(handle) {}
   StreamHandle handle_;
+};
+
+MINI_CUDA_END_NAMESPACE
+
+MINI_CUDA_BEGIN_NAMESPACE
+
+// An owned event (destroyed with the object), created without timing.
+class Event {
+ public:
+  Event() : handle_(event_create()) {}
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+  ~Event() { event_destroy(handle_); }
+
+  EventHandle handle() const { return handle_; }
+  // Marks the point in `stream` reached by the work queued so far.
+  void record(StreamHandle stream) const { event_record(handle_, stream); }
+  // Work queued on `stream` from now on waits for the recorded point.
+  void block(StreamHandle stream) const { stream_wait_event(stream, handle_); }
+  bool query() const { return event_query(handle_); }
+  void synchronize() const { event_synchronize(handle_); }
+
+ private:
+  EventHandle handle_;
 };
 
 MINI_CUDA_END_NAMESPACE
