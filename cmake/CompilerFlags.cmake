@@ -18,6 +18,16 @@ check_cxx_compiler_flag("-mprefer-vector-width=512" MINI_HAS_PREFER_512)
 if(MINI_HAS_PREFER_512)
   target_compile_options(mini_flags INTERFACE $<$<COMPILE_LANGUAGE:CXX>:-mprefer-vector-width=512>)
 endif()
+# NOTE [ GCC 12 SLP miscompile ]: GCC 12.2 with Intel tuning (-march=native on
+# an Ice Lake / Rocket Lake Xeon, or -mtune=icelake-server) lets the SLP
+# vectoriser store one broadcast vector over two neighbouring struct fields
+# when a by-value aggregate is built on the stack: `Conv2d(6, 16, {5, 5})`
+# received padding (1, 1) from its default `Conv2dOptions{}` and LeNet came
+# out the wrong size. Loop vectorisation (the CPU kernels' fast paths) is
+# unaffected, so only the straight-line SLP pass is turned off.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+  target_compile_options(mini_flags INTERFACE $<$<COMPILE_LANGUAGE:CXX>:-fno-tree-slp-vectorize>)
+endif()
 # Math functions never set errno here, which lets GCC vectorise sqrt & co.
 target_compile_options(mini_flags INTERFACE $<$<COMPILE_LANGUAGE:CXX>:-fno-math-errno>)
 

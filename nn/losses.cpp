@@ -1,6 +1,7 @@
 #include "nn/losses.h"
 
 #include "autograd/autograd.h"
+#include "autograd/functions/cross_entropy.h"
 #include "tensor/error.h"
 
 namespace mini::nn {
@@ -37,6 +38,48 @@ void check_class_weight(const char* op, const Tensor& weight, int64_t classes) {
   MINI_CHECK(!weight.defined() || (weight.dim() == 1 && weight.size(0) == classes),
              "{}: weight must have shape ({}) for {} classes, got {}", op, classes, classes,
              shape_text(weight.sizes()));
+}
+
+// Class-index targets through the fused op (autograd/functions/cross_entropy.h):
+// the class dim moves last and every position becomes a row,
+// (N, C, d1, ...) -> (N * d1 * ..., C), then the reduction is applied here.
+bool fused_cross_entropy_applies(const Tensor& input, const Tensor& target, const CrossEntropyOptions& options) {
+  return is_floating(input.dtype()) && !is_floating(target.dtype()) && target.dtype() != DType::b8 &&
+         (!options.weight.defined() || is_floating(options.weight.dtype()));
+}
+
+Tensor fused_cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyOptions& options) {
+  Shape expected = input.sizes();
+  expected.erase(input.dim() == 1 ? 0 : 1);
+  MINI_CHECK(target.sizes() == expected, "cross_entropy: target {} does not match input {} (expected target {})",
+             shape_text(target.sizes()), shape_text(input.sizes()), shape_text(expected));
+  // A single sample (C) with a 0-d target is a batch of one.
+  const int64_t classes = input.size(input.dim() == 1 ? 0 : 1), positions = target.numel();
+  const Tensor rows = input.dim() == 2   ? input
+                      : input.dim() == 1 ? mini::unsqueeze(input, 0)
+                                         : mini::reshape(mini::movedim(input, 1, -1), {positions, classes});
+  const Tensor flat_target = ops::reshape(target, {positions});
+  // NOTE: the class weights are constants, as in the composite (and PyTorch, which refuses their gradient).
+  const Tensor weight = options.weight.defined() ? options.weight.detach() : Tensor();
+  const Tensor loss =
+      mini::cross_entropy_rows(rows, flat_target, weight, options.ignore_index, options.label_smoothing);
+  switch (options.reduction) {
+    case Reduction::none:
+      return mini::reshape(loss, target.sizes());
+    case Reduction::sum:
+      return mini::sum(loss);
+    case Reduction::mean:
+      break;
+  }
+  // PyTorch's mean: divided by the total weight of the targets that are not ignored.
+  const Tensor valid = ops::ne(flat_target, Scalar(options.ignore_index));
+  Tensor target_weight = ops::to_dtype(valid, input.dtype());
+  if (options.weight.defined() && classes > 0) {
+    const Tensor safe_target = ops::where(valid, ops::to_dtype(flat_target, DType::i64), Scalar(int64_t{0}));
+    target_weight =
+        ops::mul(target_weight, ops::to_dtype(ops::index_select(options.weight, 0, safe_target), input.dtype()));
+  }
+  return mini::sum(loss) / ops::sum(target_weight);
 }
 
 }  // namespace
@@ -92,6 +135,7 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
   const int64_t class_dim = input.dim() == 1 ? 0 : 1;
   const int64_t classes = input.size(class_dim);
   check_class_weight("cross_entropy", options.weight, classes);
+  if (fused_cross_entropy_applies(input, target, options)) return fused_cross_entropy(input, target, options);
   const double smoothing = options.label_smoothing;
   const Tensor log_probs = mini::log_softmax(input, class_dim);
   const Tensor weight_view =

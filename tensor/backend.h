@@ -182,8 +182,9 @@ class Backend {
 
   // ---- optional fused primitives ----------------------------------------
   // Each has a default built from the primitives above (defined next to the
-  // composite it reuses: tensor/ops/conv.cpp, pool.cpp, attention.cpp); a backend
-  // overrides one where fusing saves memory traffic. Outputs are contiguous.
+  // composite it reuses: tensor/ops/conv.cpp, pool.cpp, attention.cpp,
+  // cross_entropy.cpp); a backend overrides one where fusing saves memory
+  // traffic. Outputs are contiguous.
   //
   // grad_input (N, C, H, W) = the gradient of conv2d w.r.t. its input, from
   // grad_out (N, K, oh, ow) and weight (K, C/groups, kh, kw); overwritten.
@@ -219,6 +220,18 @@ class Backend {
   virtual void attention_backward(const Tensor& grad_q, const Tensor& grad_k, const Tensor& grad_v,
                                   const Tensor& grad_out, const Tensor& q, const Tensor& k, const Tensor& v,
                                   const Tensor& probs, double scale, bool causal);
+  // Cross-entropy with class-index targets, the loss and its logit gradient in
+  // one pass: logits (N, C) contiguous, target (N) int64, weight (C) of the
+  // logits' dtype or undefined. With s = label_smoothing, w_c = weight[c] (or
+  // 1), t = target[n] and log p = log_softmax(logits[n]):
+  //   loss (N) = -(1 - s) w_t log p_t - (s / C) sum_c w_c log p_c, PyTorch's
+  //     reduction='none' (0 for a row whose target is ignore_index);
+  //   grad_logits (N, C) = d loss[n] / d logits[n] = p * sum(a) - a with
+  //     a_c = (1 - s) w_t [c == t] + (s / C) w_c (zeros for an ignored row);
+  //     undefined when no gradient is wanted.
+  // A target outside [0, C) that is not ignore_index throws mini::Error naming it and C.
+  virtual void cross_entropy(const Tensor& loss, const Tensor& grad_logits, const Tensor& logits, const Tensor& target,
+                             const Tensor& weight, int64_t ignore_index, double label_smoothing);
 
   // Updates param in place from grad (param's shape and dtype) and the
   // optimizer state tensors, also updated in place: sgd {momentum buffer}

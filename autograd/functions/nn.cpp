@@ -74,14 +74,15 @@ Tensor avg_pool2d_backward(const Tensor& g, const Shape& input_sizes, const ops:
 }
 
 // (out, in): row i averages input positions [floor(i in / out), ceil((i + 1) in / out)).
-Tensor adaptive_pooling_matrix(int64_t in, int64_t out, DType dtype) {
+// Built on the CPU, then moved to `device` (the gradient's).
+Tensor adaptive_pooling_matrix(int64_t in, int64_t out, DType dtype, Device device) {
   Tensor matrix = ops::zeros({out, in}, {.dtype = DType::f64});
   double* data = matrix.data<double>();
   for (int64_t i = 0; i < out; ++i) {
     const int64_t start = (i * in) / out, end = ((i + 1) * in + out - 1) / out;
     for (int64_t j = start; j < end; ++j) data[i * in + j] = 1.0 / static_cast<double>(end - start);
   }
-  return ops::to_dtype(matrix, dtype);
+  return ops::to_device(ops::to_dtype(matrix, dtype), device);
 }
 
 }  // namespace
@@ -185,8 +186,8 @@ Tensor adaptive_avg_pool2d(const Tensor& x, std::pair<int64_t, int64_t> output_s
   const int64_t in_h = x.size(-2), in_w = x.size(-1);
   return record("adaptive_avg_pool2d", {x}, y, [in_h, in_w, output_size](const GradList& g) -> GradList {
     // y = rows @ x @ cols^T with rows (oh, H), cols (ow, W): grad_x = rows^T @ g @ cols
-    const Tensor rows = adaptive_pooling_matrix(in_h, output_size.first, g[0].dtype());
-    const Tensor cols = adaptive_pooling_matrix(in_w, output_size.second, g[0].dtype());
+    const Tensor rows = adaptive_pooling_matrix(in_h, output_size.first, g[0].dtype(), g[0].device());
+    const Tensor cols = adaptive_pooling_matrix(in_w, output_size.second, g[0].dtype(), g[0].device());
     return {matmul(matmul(ops::t(rows), g[0]), cols)};
   });
 }

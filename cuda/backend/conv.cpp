@@ -1,15 +1,18 @@
-// CUDA im2col, col2im and conv2d.
+// CUDA im2col, col2im, conv2d and its backward passes.
 //
 // conv2d is im2col + one batched matmul over (sample, group):
 //   out[n, g] (K/groups, oh*ow) = weight[g] (K/groups, C/groups*kh*kw) @ columns[n, g] (C/groups*kh*kw, oh*ow)
 // with weight broadcast over samples (stride 0), so cuBLAS or the GEMM kernel
 // does all the arithmetic. The columns buffer is C*kh*kw*oh*ow per sample;
 // samples are processed in chunks that keep it under kColumnsBudget.
-// (cuDNN would avoid the buffer; not wired up yet.)
+// On a GPU with cuDNN, conv2d and both backward passes go to cuDNN first
+// (cudnn_conv.cpp; MINI_CUDA_CUDNN=0 turns it off); the own kernels here are
+// the fallback and the emulator's path.
 #include <algorithm>
 #include <cstring>
 
 #include "cuda/backend/cuda_backend.h"
+#include "cuda/backend/cudnn_conv.h"
 #include "cuda/backend/geometry.h"
 #include "cuda/launchers/launchers.h"
 #include "tensor/cpu/convert.h"
@@ -86,6 +89,7 @@ void CudaBackend::conv2d(const Tensor& out, const Tensor& input, const Tensor& w
     copy(out, compact);
     return;
   }
+  if (cudnn_conv2d(*this, out, input, weight, geometry, groups)) return;
   const int64_t batch = input.size(0), channels = input.size(1), kernels = weight.size(0);
   const int64_t group_kernels = kernels / groups;
   const int64_t group_window = channels / groups * geometry.kernel_h * geometry.kernel_w;
@@ -110,6 +114,18 @@ void CudaBackend::conv2d(const Tensor& out, const Tensor& input, const Tensor& w
                         {kernels * positions, group_kernels * positions, positions, 1}, target.offset());
     matmul(product, lhs, rhs);
   }
+}
+
+void CudaBackend::conv2d_backward_input(const Tensor& grad_input, const Tensor& grad_out, const Tensor& weight,
+                                        const ConvGeometry& geometry, int64_t groups) {
+  if (cudnn_conv2d_backward_input(*this, grad_input, grad_out, weight, geometry, groups)) return;
+  Backend::conv2d_backward_input(grad_input, grad_out, weight, geometry, groups);
+}
+
+void CudaBackend::conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& input,
+                                         const ConvGeometry& geometry, int64_t groups) {
+  if (cudnn_conv2d_backward_weight(*this, grad_weight, grad_out, input, geometry, groups)) return;
+  Backend::conv2d_backward_weight(grad_weight, grad_out, input, geometry, groups);
 }
 
 MINI_CUDA_END_NAMESPACE

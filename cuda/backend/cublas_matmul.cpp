@@ -11,10 +11,9 @@
 
 #include <array>
 #include <climits>
-#include <cstdlib>
-#include <cstring>
 #include <mutex>
 
+#include "cuda/backend/library_switches.h"
 #include "cuda/runtime/stream.h"
 #include "tensor/error.h"
 
@@ -27,21 +26,17 @@ void check(cublasStatus_t status, const char* call) {
   }
 }
 
-cublasHandle_t handle_for(int device) {
-  static std::mutex mutex;
-  static std::array<cublasHandle_t, kMaxDevices> handles{};
-  std::lock_guard lock(mutex);
-  cublasHandle_t& handle = handles[static_cast<size_t>(device)];
-  if (handle == nullptr) check(cublasCreate(&handle), "cublasCreate");
-  return handle;
-}
+// One handle per device. A handle holds one stream at a time, so a call
+// (set stream + GEMM) owns it under the device's lock: two host threads
+// queueing GEMMs on different streams must not swap each other's stream.
+struct DeviceHandle {
+  std::mutex mutex;
+  cublasHandle_t handle = nullptr;
+};
 
-bool allow_tf32() {
-  static const bool allowed = [] {
-    const char* value = std::getenv("MINI_CUDA_TF32");
-    return value != nullptr && std::strcmp(value, "1") == 0;
-  }();
-  return allowed;
+DeviceHandle& handle_for(int device) {
+  static std::array<DeviceHandle, kMaxDevices> handles;
+  return handles[static_cast<size_t>(device)];
 }
 
 // How a row-major (rows, cols) matrix with the given strides enters cuBLAS.
@@ -71,12 +66,13 @@ bool fits_int(int64_t value) { return value >= 0 && value <= INT_MAX; }
 
 bool cublas_matmul(int device, ScalarKind kind, const MatmulGeometry& g, void* c, const void* a, const void* b,
                    StreamHandle stream) {
+  if (!cublas_enabled()) return false;
   cudaDataType_t data_type;
   cublasComputeType_t compute;
   switch (kind) {
     case ScalarKind::f32:
       data_type = CUDA_R_32F;
-      compute = allow_tf32() ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+      compute = tf32_allowed() ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
       break;
     case ScalarKind::f64:
       data_type = CUDA_R_64F;
@@ -104,7 +100,10 @@ bool cublas_matmul(int device, ScalarKind kind, const MatmulGeometry& g, void* c
   const int64_t c_batch = g.batch.strides[0][0], a_batch = g.batch.strides[1][0], b_batch = g.batch.strides[2][0];
   if (g.batch.numel > 1 && c_batch == 0) return false;  // every entry must write its own c
 
-  const cublasHandle_t handle = handle_for(device);
+  DeviceHandle& device_handle = handle_for(device);
+  std::lock_guard lock(device_handle.mutex);
+  if (device_handle.handle == nullptr) check(cublasCreate(&device_handle.handle), "cublasCreate");
+  const cublasHandle_t handle = device_handle.handle;
   check(cublasSetStream(handle, static_cast<cudaStream_t>(stream)), "cublasSetStream");
   const float one_f = 1, zero_f = 0;
   const double one_d = 1, zero_d = 0;

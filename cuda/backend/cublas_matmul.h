@@ -14,8 +14,8 @@ inline bool cublas_matmul(int, ScalarKind, const MatmulGeometry&, void*, const v
 // Runs c = a @ b through cuBLAS when the dtype is f32/f64/f16/bf16 (16-bit
 // types accumulate in f32), each matrix has a unit stride in one of its two
 // dims, c is row-major, and the batch dims collapse to one stride per operand.
-// Returns false (doing nothing) otherwise. f32 uses TF32 tensor cores only
-// when the environment sets MINI_CUDA_TF32=1 (10-bit mantissas: ~1e-3 relative error).
+// Returns false (doing nothing) otherwise, or when MINI_CUDA_CUBLAS=0. f32
+// uses TF32 tensor cores only with MINI_CUDA_TF32=1 (cuda/backend/library_switches.h).
 bool cublas_matmul(int device, ScalarKind kind, const MatmulGeometry& g, void* c, const void* a, const void* b,
                    StreamHandle stream);
 #endif

@@ -5,11 +5,11 @@
 // cuda/variant.h). Each primitive checks its arguments, lays out the launch
 // (coalesced strides, temporaries from the caching allocator) and calls a
 // launcher from cuda/launchers/launchers.h on the device's current stream.
-// Work is asynchronous: copy_to_cpu, nonzero and integer remainder (which
-// must read device results) synchronise the stream.
+// Work is asynchronous: copy_to_cpu, nonzero, integer remainder and
+// cross_entropy (which must read device results) synchronise the stream.
 // One file per family, as in tensor/cpu: copy_fill.cpp, elementwise.cpp,
-// reduce.cpp, matmul.cpp (+ cublas_matmul.cpp on a GPU), conv.cpp, index.cpp,
-// random.cpp, softmax.cpp, layer_norm.cpp.
+// reduce.cpp, matmul.cpp (+ cublas_matmul.cpp on a GPU), conv.cpp (+ cudnn_conv.cpp), index.cpp,
+// random.cpp, softmax.cpp, layer_norm.cpp, pool.cpp, optimizer.cpp, cross_entropy.cpp.
 #include "cuda/runtime/caching_allocator.h"
 #include "cuda/runtime/stream.h"
 #include "tensor/backend.h"
@@ -42,6 +42,11 @@ class CudaBackend final : public Backend {
   void col2im(const Tensor& input_grad, const Tensor& columns, const ConvGeometry& geometry) override;
   void conv2d(const Tensor& out, const Tensor& input, const Tensor& weight, const ConvGeometry& geometry,
               int64_t groups) override;
+  // cuDNN on a GPU where it applies (cudnn_conv.h), else Backend's im2col + GEMM composites.
+  void conv2d_backward_input(const Tensor& grad_input, const Tensor& grad_out, const Tensor& weight,
+                             const ConvGeometry& geometry, int64_t groups) override;
+  void conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& input,
+                              const ConvGeometry& geometry, int64_t groups) override;
 
   void index_select(const Tensor& dst, const Tensor& src, int64_t dim, const Tensor& index) override;
   void index_add(const Tensor& dst, int64_t dim, const Tensor& index, const Tensor& src) override;
@@ -60,6 +65,16 @@ class CudaBackend final : public Backend {
   void layer_norm_backward(const Tensor& grad_x, const Tensor& grad_weight, const Tensor& grad_bias,
                            const Tensor& grad_out, const Tensor& x, const Tensor& mean, const Tensor& rstd,
                            const Tensor& weight) override;
+
+  // Optional fused primitives overridden with kernels of their own.
+  void max_pool2d(const Tensor& values, const Tensor& indices, const Tensor& input,
+                  const ConvGeometry& geometry) override;
+  void max_pool2d_backward(const Tensor& grad_input, const Tensor& grad_out, const Tensor& indices) override;
+  void optimizer_step(const OptimizerStep& step, const Tensor& param, const Tensor& grad,
+                      const std::vector<Tensor>& state) override;
+  // Loss and logit gradient in one kernel (cross_entropy.cpp).
+  void cross_entropy(const Tensor& loss, const Tensor& grad_logits, const Tensor& logits, const Tensor& target,
+                     const Tensor& weight, int64_t ignore_index, double label_smoothing) override;
 
   // The stream this backend's work goes to now (the thread's current stream
   // for this device); makes this device current on a GPU first.

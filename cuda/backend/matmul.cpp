@@ -1,6 +1,7 @@
 // CUDA batched matmul: cuBLAS on a GPU where the layout allows it
-// (cublas_matmul.cpp), otherwise (and always in the emulator) the tiled GEMM
-// kernel of cuda/kernels/gemm.cuh, which reads any strides directly.
+// (cublas_matmul.cpp), otherwise (and always in the emulator, or with
+// MINI_CUDA_CUBLAS=0) the tiled GEMM kernel of cuda/kernels/gemm.cuh, which
+// reads any strides directly.
 #include "cuda/backend/cublas_matmul.h"
 #include "cuda/backend/cuda_backend.h"
 #include "cuda/backend/geometry.h"

@@ -63,4 +63,29 @@ struct Unravel {
   int64_t sizes[kMaxDims];
 };
 
+// One SGD / Adam step (tensor/backend.h OptimizerStep) with the scalars the
+// kernels use computed in double on the host, as the CPU backend computes them.
+struct SgdArgs {
+  double weight_decay;  // 0: no decay term
+  double momentum;      // 0: no momentum buffer
+  double one_minus_dampening;
+  double lr;
+  bool dampen;  // dampening != 0 (else g is added to the buffer unscaled)
+  bool nesterov;
+  bool first_step;  // the buffer starts as g
+};
+
+enum class AdamDecay : int32_t { none, coupled, decoupled };
+
+struct AdamArgs {
+  AdamDecay decay;
+  bool amsgrad;
+  double weight_decay;  // coupled: added to the gradient
+  double decay_factor;  // decoupled: p *= 1 - lr * weight_decay
+  double beta1, one_minus_beta1, beta2, one_minus_beta2;
+  double sqrt_bias_correction2;
+  double eps;
+  double step_size;  // lr / bias_correction1
+};
+
 MINI_CUDA_END_NAMESPACE

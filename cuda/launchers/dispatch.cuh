@@ -36,6 +36,20 @@ void dispatch_kind(ScalarKind kind, Fn&& fn) {
   }
 }
 
+// dispatch_kind for the floating kinds only (the backend rejects the others
+// first; this keeps integer instantiations of floating kernels from compiling).
+template <typename Fn>
+void dispatch_floating_kind(ScalarKind kind, const char* op, Fn&& fn) {
+  dispatch_kind(kind, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (is_floating_v<T>) {
+      fn(tag);
+    } else {
+      emu::throw_host_error(std::string(op) + ": expected a floating-point tensor");
+    }
+  });
+}
+
 // Calls fn(TypeTag<Bits>{}) with Bits the unsigned integer of `element_size` bytes.
 template <typename Fn>
 void dispatch_bits(size_t element_size, Fn&& fn) {

@@ -93,4 +93,33 @@ void launch_layer_norm_backward(ScalarKind kind, const void* grad_out, const voi
                                 void* grad_x, void* grad_weight, void* grad_bias, int64_t rows, int64_t cols,
                                 StreamHandle stream);
 
+// ---- optimizer.cu ------------------------------------------------------
+// One fused step over every element; g holds each operand's strides (an absent
+// state tensor takes the param's). flat: all operands contiguous.
+void launch_sgd_step(ScalarKind kind, const SgdArgs& args, const Strided<3>& g, bool flat, void* param,
+                     const void* grad, void* momentum_buffer, StreamHandle stream);
+void launch_adam_step(ScalarKind kind, const AdamArgs& args, const Strided<5>& g, bool flat, void* param,
+                      const void* grad, void* exp_avg, void* exp_avg_sq, void* max_exp_avg_sq, StreamHandle stream);
+
+// ---- pool.cu -----------------------------------------------------------
+// values / indices contiguous (N, C, oh, ow); shape.in_h / in_w are the input's
+// own H and W (ceil_mode's overhang lies beyond them).
+void launch_max_pool2d(ScalarKind kind, const ConvShape& shape, void* values, int64_t* indices, const void* input,
+                       StreamHandle stream);
+// Adds grad_out (walked by g: (grad_out, indices) strides over (N, C, oh, ow))
+// into a zeroed contiguous (N*C, plane_size) buffer at the indices; the buffer is
+// grad_input itself for f32/f64 and a float32 one for f16/bf16 (summed in float
+// and rounded once, as on the CPU). Indices outside the plane are skipped.
+void launch_max_pool2d_backward(ScalarKind kind, const Strided<2>& g, int64_t positions, int64_t plane_size,
+                                void* grad_sums, const void* grad_out, const int64_t* indices, StreamHandle stream);
+
+// ---- cross_entropy.cu --------------------------------------------------
+// Contiguous logits / grad_logits (rows, classes), target (rows), weight
+// (classes) or null, loss (rows); grad_logits may be null. A target outside
+// [0, classes) that is not ignore_index is written to *bad_target (set to
+// ignore_index by the caller) and its row gets zeros.
+void launch_cross_entropy(ScalarKind kind, const void* logits, const int64_t* target, const void* weight, void* loss,
+                          void* grad_logits, int64_t rows, int64_t classes, int64_t ignore_index,
+                          double label_smoothing, int64_t* bad_target, StreamHandle stream);
+
 MINI_CUDA_END_NAMESPACE

@@ -24,18 +24,6 @@ SoftmaxLaunch plan_softmax(int64_t outer, int64_t n, int64_t inner) {
           dim3(kBlockThreads)};
 }
 
-template <typename Fn>
-void dispatch_floating_kind(ScalarKind kind, const char* op, Fn&& fn) {
-  dispatch_kind(kind, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    if constexpr (is_floating_v<T>) {
-      fn(tag);
-    } else {
-      emu::throw_host_error(std::string(op) + ": expected a floating-point tensor");
-    }
-  });
-}
-
 }  // namespace
 
 void launch_softmax(ScalarKind kind, void* dst, const void* src, int64_t outer, int64_t n, int64_t inner, bool log,

@@ -2,7 +2,7 @@
 // The CPU backend. Its primitives are implemented in one file per family:
 // copy_fill.cpp, unary.cpp, binary.cpp (with where), reduce.cpp, gemm.cpp
 // (the only Eigen user), conv.cpp, conv_backward.cpp, pool.cpp, attention.cpp,
-// index.cpp, random.cpp, softmax.cpp, layer_norm.cpp.
+// index.cpp, random.cpp, softmax.cpp, layer_norm.cpp, cross_entropy.cpp.
 #include "tensor/backend.h"
 
 namespace mini::cpu {
@@ -63,6 +63,9 @@ class CpuBackend final : public Backend {
   void attention_backward(const Tensor& grad_q, const Tensor& grad_k, const Tensor& grad_v, const Tensor& grad_out,
                           const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& probs, double scale,
                           bool causal) override;
+  // One visit per row: loss and logit gradient together (cross_entropy.cpp).
+  void cross_entropy(const Tensor& loss, const Tensor& grad_logits, const Tensor& logits, const Tensor& target,
+                     const Tensor& weight, int64_t ignore_index, double label_smoothing) override;
   // One fused pass per parameter (optimizer_step.cpp).
   void optimizer_step(const OptimizerStep& step, const Tensor& param, const Tensor& grad,
                       const std::vector<Tensor>& state) override;

@@ -189,21 +189,21 @@ const GoldenCase& golden_case(const std::string& name) {
 
 const SafetensorsFile& reference_file(const GoldenCase& golden_case) { return cached_file(golden_case.file); }
 
-std::vector<Tensor> make_inputs(const GoldenCase& golden_case) {
+std::vector<Tensor> make_inputs(const GoldenCase& golden_case, Device device) {
   std::vector<Tensor> inputs;
   for (const InputSpec& spec : golden_case.inputs) {
-    Tensor input = ops::to_dtype(cached_file(spec.file).at(spec.tensor), spec.dtype);
-    MINI_CHECK(input.sizes() == spec.shape, "golden: {}: input {} has shape {}, the manifest says {}", golden_case.name,
-               spec.name, shape_str(input.sizes()), shape_str(spec.shape));
+    const Tensor stored = ops::to_dtype(cached_file(spec.file).at(spec.tensor), spec.dtype);
+    MINI_CHECK(stored.sizes() == spec.shape, "golden: {}: input {} has shape {}, the manifest says {}",
+               golden_case.name, spec.name, shape_str(stored.sizes()), shape_str(spec.shape));
+    // A private contiguous copy (an in-place op must not write into the
+    // shared, cached file), made on the CPU and then moved to the device.
     if (spec.noncontig_perm) {
       // Storage holds x.permute(p); permuting back by argsort(p) gives x's values in a non-contiguous layout.
-      const Tensor storage = ops::contiguous(ops::permute(input, *spec.noncontig_perm));
-      input = ops::permute(storage, argsort(*spec.noncontig_perm));
+      const Tensor storage = ops::clone(ops::permute(stored, *spec.noncontig_perm));
+      inputs.push_back(ops::permute(ops::to_device(storage, device), argsort(*spec.noncontig_perm)));
     } else {
-      // A private copy: an in-place op must not write into the shared, cached file.
-      input = ops::clone(input);
+      inputs.push_back(ops::to_device(ops::clone(stored), device));
     }
-    inputs.push_back(input);
   }
   return inputs;
 }

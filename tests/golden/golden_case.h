@@ -53,9 +53,10 @@ std::string golden_cases_dir();
 // A case's reference tensors (its .safetensors file), loaded once.
 const SafetensorsFile& reference_file(const GoldenCase& golden_case);
 
-// The inputs in PyTorch argument order: converted to their dtype, and laid
-// out non-contiguously where the case asks for it.
-std::vector<Tensor> make_inputs(const GoldenCase& golden_case);
+// The inputs in PyTorch argument order, on `device`: converted to their
+// dtype, and laid out non-contiguously where the case asks for it. The op runs
+// where its inputs are, so this is the one place that decides the device.
+std::vector<Tensor> make_inputs(const GoldenCase& golden_case, Device device);
 
 // Forward outputs are `out` and `out_*` (except `out_step2`, the loss after an
 // optimizer step); everything else (grad_inK, stepN_inK, out_step2) needs

@@ -11,6 +11,7 @@
 #include "support/tensor_testing.h"
 #include "tensor/ops/copy.h"
 #include "tensor/ops/factory.h"
+#include "tests/cuda/cuda_testing.h"  // registers cuda (emulated unless a GPU answers)
 
 namespace mini::golden {
 namespace {
@@ -46,15 +47,25 @@ Tensor with_element(const Tensor& reference, int64_t index, double value) {
 TEST(GoldenHarness, BuildsPermutedInputsWithTheStoredValues) {
   const GoldenCase& test_case = noncontiguous_case();
   ASSERT_TRUE(test_case.inputs[0].noncontig_perm.has_value());
-  const std::vector<Tensor> inputs = make_inputs(test_case);
+  const std::vector<Tensor> inputs = make_inputs(test_case, Device::cpu());
   EXPECT_FALSE(inputs[0].is_contiguous());
   EXPECT_EQ(inputs[0].strides(), (Shape{1, 7}));  // (7, 13) stored as its transpose
   EXPECT_EQ(testing::to_doubles(inputs[0]), testing::to_doubles(reference_file(test_case).at("in0")));
 }
 
+// The cuda run must see the same awkward layouts as the CPU run.
+TEST(GoldenHarness, BuildsPermutedInputsOnTheDevice) {
+  const GoldenCase& test_case = noncontiguous_case();
+  const std::vector<Tensor> inputs = make_inputs(test_case, Device::cuda());
+  ASSERT_EQ(inputs.size(), test_case.inputs.size());
+  for (const Tensor& input : inputs) EXPECT_TRUE(input.device().is_cuda());
+  EXPECT_EQ(inputs[0].strides(), (Shape{1, 7}));
+  EXPECT_EQ(testing::to_doubles(inputs[0]), testing::to_doubles(reference_file(test_case).at("in0")));
+}
+
 TEST(GoldenHarness, ConvertsStoredFloat32InputsToTheCaseDType) {
   const GoldenCase& test_case = golden_case("mlp_sgd_f64");
-  const std::vector<Tensor> inputs = make_inputs(test_case);
+  const std::vector<Tensor> inputs = make_inputs(test_case, Device::cpu());
   EXPECT_EQ(inputs[0].dtype(), DType::f64);
   EXPECT_EQ(inputs[1].dtype(), DType::i64);
   EXPECT_EQ(inputs[0].sizes(), (Shape{32, 784}));

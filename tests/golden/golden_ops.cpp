@@ -2,9 +2,10 @@
 // translating its `attrs` into a call of the differentiable mini:: API
 // (autograd/autograd.h). Its forward values are mini::ops's, and it records
 // the backward when an input requires grad, so one table serves both
-// GoldenForward and GoldenGradient. Ops mini-engine does not have yet are
-// listed with what they need, so their cases skip with that reason instead of
-// passing silently.
+// GoldenForward and GoldenGradient. Tensors an entry creates itself (masks,
+// module parameters) go on the inputs' device, so the table runs unchanged
+// on every device. Ops mini-engine does not have yet are listed with what
+// they need, so their cases skip with that reason instead of passing silently.
 #include "golden_ops.h"
 
 #include <cmath>
@@ -161,7 +162,8 @@ ForwardOutputs sdpa_manual(const Inputs& in, const Json& attrs) {
       mask_values[static_cast<size_t>(i * source_length + j)] = -std::numeric_limits<double>::infinity();
     }
   }
-  const Tensor mask = ops::to_dtype(ops::from_vector(mask_values, {target_length, source_length}), q.dtype());
+  const Tensor mask = ops::to_device(
+      ops::to_dtype(ops::from_vector(mask_values, {target_length, source_length}), q.dtype()), q.device());
   const Tensor scores =
       mini::div(mini::matmul(q, mini::transpose(k, -2, -1)), std::sqrt(static_cast<double>(q.size(-1))));
   return just(mini::matmul(mini::softmax(mini::add(scores, mask), -1), v));
@@ -193,7 +195,8 @@ ForwardOutputs multihead_attention(const Inputs& in, const Json& attrs) {
   const Tensor &query = in.at(0), &key = self_attention ? in[0] : in.at(1), &value = self_attention ? in[0] : in.at(2);
   auto mha = std::make_shared<nn::MultiheadAttention>(
       attrs.at("embed_dim").get<int64_t>(), attrs.at("num_heads").get<int64_t>(), attrs.at("dropout").get<double>(),
-      attrs.at("bias").get<bool>(), attrs.at("batch_first").get<bool>(), TensorOptions{.dtype = query.dtype()});
+      attrs.at("bias").get<bool>(), attrs.at("batch_first").get<bool>(),
+      TensorOptions{.dtype = query.dtype(), .device = query.device()});
   load_parameters(*mha, in, self_attention ? 1 : 3);
   nn::MultiheadAttentionForward options{.need_weights = attrs.at("need_weights").get<bool>(),
                                         .average_attn_weights = attrs.at("average_attn_weights").get<bool>()};
@@ -201,7 +204,7 @@ ForwardOutputs multihead_attention(const Inputs& in, const Json& attrs) {
     MINI_CHECK(attrs.at("attn_mask") == "causal", "golden: nn.MultiheadAttention: unknown attn_mask {}",
                attrs.at("attn_mask").dump());
     const int64_t length = query.size(attrs.at("batch_first").get<bool>() ? 1 : 0);
-    options.attn_mask = nn::functional::causal_mask(length, length, {.dtype = query.dtype()});
+    options.attn_mask = nn::functional::causal_mask(length, length, {.dtype = query.dtype(), .device = query.device()});
   }
   auto [out, weights] = mha->forward(query, key, value, options);
   ForwardOutputs outputs{{"out", std::move(out)}};
@@ -231,10 +234,12 @@ ForwardOutputs transformer_encoder(const Inputs& in, const Json& attrs) {
                                                  .norm_first = attrs.at("norm_first").get<bool>()};
   const Tensor& x = in.at(0);
   auto encoder = std::make_shared<nn::TransformerEncoder>(layer, attrs.at("num_layers").get<int64_t>(),
-                                                          /*final_norm=*/false, TensorOptions{.dtype = x.dtype()});
+                                                          /*final_norm=*/false,
+                                                          TensorOptions{.dtype = x.dtype(), .device = x.device()});
   load_parameters(*encoder, in, 2);
   const int64_t length = x.size(layer.batch_first ? 1 : 0);
-  Tensor hidden = encoder->forward(x, {.src_mask = nn::functional::causal_mask(length, length, {.dtype = x.dtype()})});
+  const Tensor src_mask = nn::functional::causal_mask(length, length, {.dtype = x.dtype(), .device = x.device()});
+  Tensor hidden = encoder->forward(x, {.src_mask = src_mask});
   Tensor loss = nn::mse_loss(hidden, in.at(1));
   return {{"out", std::move(loss)}, {"out_hidden", std::move(hidden)}};
 }
