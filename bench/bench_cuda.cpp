@@ -24,6 +24,7 @@
 #include <string>
 #include <utility>
 
+#include "cuda/backend/library_switches.h"
 #include "tensor/backend.h"
 #include "tensor/ops/copy.h"
 #include "tensor/ops/factory.h"
@@ -53,28 +54,6 @@ Tensor device_tensor(const Shape& sizes, DType dtype = DType::f32) {
   gpu().random_uniform(t, {1, 0}, -1, 1);
   return t;
 }
-
-// Sets one of the backend's MINI_CUDA_* switches for a scope (read at every call).
-class ScopedSwitch {
- public:
-  ScopedSwitch(const char* name, const char* value) : name_(name) {
-    if (const char* previous = std::getenv(name)) previous_ = previous;
-    ::setenv(name, value, 1);
-  }
-  ScopedSwitch(const ScopedSwitch&) = delete;
-  ScopedSwitch& operator=(const ScopedSwitch&) = delete;
-  ~ScopedSwitch() {
-    if (previous_) {
-      ::setenv(name_, previous_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> previous_;
-};
 
 // Seconds per call of `work`, after a warm-up call, over `calls` calls queued back to back.
 template <typename Work>
@@ -199,7 +178,7 @@ void BM_CudaMatmul(benchmark::State& state, GemmVariant variant) {
   const int64_t n = state.range(0);
   const Tensor a = device_tensor({n, n}, variant.dtype), b = device_tensor({n, n}, variant.dtype);
   const Tensor c = device_tensor({n, n}, variant.dtype);
-  std::optional<ScopedSwitch> tf32, own_gemm;
+  std::optional<cuda::ScopedLibrarySwitch> tf32, own_gemm;
   if (variant.tf32) tf32.emplace("MINI_CUDA_TF32", "1");
   if (!variant.cublas) own_gemm.emplace("MINI_CUDA_CUBLAS", "0");
   run_iterations(state, 1, [&] { gpu().matmul(c, a, b); });
@@ -272,7 +251,7 @@ void BM_CudaConv(benchmark::State& state, ConvPass pass, bool cudnn) {
   if (!have_gpu(state)) return;
   const int64_t shape_index = state.range(0);
   const ConvProblem problem(kConvShapes[shape_index]);
-  std::optional<ScopedSwitch> im2col;
+  std::optional<cuda::ScopedLibrarySwitch> im2col;
   if (!cudnn) im2col.emplace("MINI_CUDA_CUDNN", "0");
   run_iterations(state, 1, [&] { problem.run(pass); });
   const double flops = problem.flops * static_cast<double>(state.iterations());

@@ -23,26 +23,6 @@ namespace {
 
 constexpr int64_t kColumnsBudget = int64_t{256} << 20;  // bytes
 
-ConvShape conv_shape(const Tensor& image, const ConvGeometry& geometry) {
-  ConvShape s{};
-  s.batch = image.size(0);
-  s.channels = image.size(1);
-  s.in_h = geometry.in_h;
-  s.in_w = geometry.in_w;
-  s.kernel_h = geometry.kernel_h;
-  s.kernel_w = geometry.kernel_w;
-  s.stride_h = geometry.stride_h;
-  s.stride_w = geometry.stride_w;
-  s.pad_h = geometry.pad_h;
-  s.pad_w = geometry.pad_w;
-  s.dilation_h = geometry.dilation_h;
-  s.dilation_w = geometry.dilation_w;
-  s.out_h = geometry.out_h();
-  s.out_w = geometry.out_w();
-  for (int d = 0; d < 4; ++d) s.input_strides[d] = image.stride(d);
-  return s;
-}
-
 }  // namespace
 
 void CudaBackend::im2col(const Tensor& columns, const Tensor& input, const ConvGeometry& geometry, Scalar pad_value) {
@@ -59,7 +39,8 @@ void CudaBackend::im2col(const Tensor& columns, const Tensor& input, const ConvG
         pad_value.is_floating() ? cpu::convert<T>(pad_value.to_double()) : cpu::convert<T>(pad_value.to_int());
     std::memcpy(&pad_bits, &pad, sizeof(T));
   });
-  launch_im2col(kind_of(input), conv_shape(input, geometry), columns.data_ptr(), input.data_ptr(), pad_bits, stream());
+  launch_im2col(kind_of(input), conv_shape(input, geometry, geometry.in_h, geometry.in_w), columns.data_ptr(),
+                input.data_ptr(), pad_bits, stream());
 }
 
 void CudaBackend::col2im(const Tensor& input_grad, const Tensor& columns, const ConvGeometry& geometry) {
@@ -71,8 +52,8 @@ void CudaBackend::col2im(const Tensor& input_grad, const Tensor& columns, const 
               "cuda col2im: columns {} for input {}", shape_str(columns.sizes()), shape_str(input_grad.sizes()));
   MINI_CHECK(input_grad.dtype() != DType::b8, "col2im: not supported for bool tensors");
   if (input_grad.numel() == 0) return;
-  launch_col2im(kind_of(input_grad), conv_shape(input_grad, geometry), input_grad.data_ptr(), columns.data_ptr(),
-                stream());
+  launch_col2im(kind_of(input_grad), conv_shape(input_grad, geometry, geometry.in_h, geometry.in_w),
+                input_grad.data_ptr(), columns.data_ptr(), stream());
 }
 
 void CudaBackend::conv2d(const Tensor& out, const Tensor& input, const Tensor& weight, const ConvGeometry& geometry,

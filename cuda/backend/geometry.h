@@ -4,6 +4,7 @@
 #include <array>
 
 #include "cuda/kernels/params.h"
+#include "tensor/backend.h"
 #include "tensor/tensor.h"
 
 MINI_CUDA_BEGIN_NAMESPACE
@@ -50,6 +51,30 @@ Strided<N> make_strided(const std::array<const Tensor*, N>& operands) {
   std::array<const Shape*, N> strides;
   for (int j = 0; j < N; ++j) strides[j] = &operands[j]->strides();
   return make_strided<N>(operands[0]->sizes(), strides);
+}
+
+// The kernel-side shape of a convolution or pooling window over `image`
+// (N, C, ., .) with its strides; in_h/in_w are the extent the kernels walk:
+// the geometry's for conv, the image's own for pooling (whose geometry
+// includes ceil_mode's overhang, which the pooling kernel skips like padding).
+inline ConvShape conv_shape(const Tensor& image, const ConvGeometry& geometry, int64_t in_h, int64_t in_w) {
+  ConvShape s{};
+  s.batch = image.size(0);
+  s.channels = image.size(1);
+  s.in_h = in_h;
+  s.in_w = in_w;
+  s.kernel_h = geometry.kernel_h;
+  s.kernel_w = geometry.kernel_w;
+  s.stride_h = geometry.stride_h;
+  s.stride_w = geometry.stride_w;
+  s.pad_h = geometry.pad_h;
+  s.pad_w = geometry.pad_w;
+  s.dilation_h = geometry.dilation_h;
+  s.dilation_w = geometry.dilation_w;
+  s.out_h = geometry.out_h();
+  s.out_w = geometry.out_w();
+  for (int d = 0; d < 4; ++d) s.input_strides[d] = image.stride(d);
+  return s;
 }
 
 MINI_CUDA_END_NAMESPACE

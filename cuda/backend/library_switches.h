@@ -12,6 +12,8 @@
 // while other threads run ops is a data race on the environment: don't.
 #include <cstdlib>
 #include <cstring>
+#include <optional>
+#include <string>
 
 #include "cuda/variant.h"
 
@@ -27,5 +29,28 @@ inline bool env_equals(const char* name, const char* value) {
 inline bool cublas_enabled() { return !detail::env_equals("MINI_CUDA_CUBLAS", "0"); }
 inline bool cudnn_enabled() { return !detail::env_equals("MINI_CUDA_CUDNN", "0"); }
 inline bool tf32_allowed() { return detail::env_equals("MINI_CUDA_TF32", "1"); }
+
+// Sets one switch for a scope, then restores it (tests and benchmarks that
+// compare the vendor library with the own kernels).
+class ScopedLibrarySwitch {
+ public:
+  ScopedLibrarySwitch(const char* name, const char* value) : name_(name) {
+    if (const char* previous = std::getenv(name)) previous_ = previous;
+    ::setenv(name, value, 1);
+  }
+  ScopedLibrarySwitch(const ScopedLibrarySwitch&) = delete;
+  ScopedLibrarySwitch& operator=(const ScopedLibrarySwitch&) = delete;
+  ~ScopedLibrarySwitch() {
+    if (previous_) {
+      ::setenv(name_, previous_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> previous_;
+};
 
 MINI_CUDA_END_NAMESPACE

@@ -11,32 +11,6 @@
 #include "cuda/launchers/launchers.h"
 
 MINI_CUDA_BEGIN_NAMESPACE
-namespace {
-
-// The pooling window of `geometry` over input (N, C, H, W) with its own H and
-// W (the geometry's in_h / in_w include ceil_mode's overhang, which the kernel
-// skips like padding).
-ConvShape pool_shape(const Tensor& input, const ConvGeometry& geometry) {
-  ConvShape s{};
-  s.batch = input.size(0);
-  s.channels = input.size(1);
-  s.in_h = input.size(2);
-  s.in_w = input.size(3);
-  s.kernel_h = geometry.kernel_h;
-  s.kernel_w = geometry.kernel_w;
-  s.stride_h = geometry.stride_h;
-  s.stride_w = geometry.stride_w;
-  s.pad_h = geometry.pad_h;
-  s.pad_w = geometry.pad_w;
-  s.dilation_h = geometry.dilation_h;
-  s.dilation_w = geometry.dilation_w;
-  s.out_h = geometry.out_h();
-  s.out_w = geometry.out_w();
-  for (int d = 0; d < 4; ++d) s.input_strides[d] = input.stride(d);
-  return s;
-}
-
-}  // namespace
 
 void CudaBackend::max_pool2d(const Tensor& values, const Tensor& indices, const Tensor& input,
                              const ConvGeometry& geometry) {
@@ -46,7 +20,7 @@ void CudaBackend::max_pool2d(const Tensor& values, const Tensor& indices, const 
               "cuda max_pool2d: values {} indices {} input {}", shape_str(values.sizes()), shape_str(indices.sizes()),
               shape_str(input.sizes()));
   MINI_CHECK(is_floating(input.dtype()), "max_pool2d: expected a floating-point tensor, got {}", input.dtype());
-  const ConvShape shape = pool_shape(input, geometry);
+  const ConvShape shape = conv_shape(input, geometry, input.size(2), input.size(3));
   MINI_ASSERT(values.sizes() == Shape({shape.batch, shape.channels, shape.out_h, shape.out_w}),
               "cuda max_pool2d: values {} for input {} and a ({}, {}) output", shape_str(values.sizes()),
               shape_str(input.sizes()), shape.out_h, shape.out_w);

@@ -17,38 +17,12 @@
 #include <vector>
 
 #include "tensor/cpu/cpu_backend.h"
+#include "tensor/cpu/row_math.h"
 #include "tensor/cpu/strided_loop.h"
 #include "tensor/ops/factory.h"
 
 namespace mini::cpu {
 namespace {
-
-template <typename C, typename T>
-inline C load(T value) {
-  return static_cast<C>(static_cast<compute_t<T>>(value));
-}
-
-// Sum of term(i) for i in [0, n) in four AVX-512 registers' worth of C lanes;
-// blocks of 64 lane-steps fold into a double so long rows stay accurate.
-template <typename C, typename Term>
-double lane_sum(int64_t n, Term&& term) {
-  constexpr int64_t kLanes = 4 * 64 / static_cast<int64_t>(sizeof(C));
-  double total = 0;
-  int64_t i = 0;
-  while (n - i >= kLanes) {
-    C lanes[kLanes] = {};
-    const int64_t block_end = i + std::min(kLanes * 64, (n - i) / kLanes * kLanes);
-    for (; i < block_end; i += kLanes) {
-      for (int64_t j = 0; j < kLanes; ++j) lanes[j] += term(i + j);
-    }
-    for (int64_t width = kLanes / 2; width > 0; width /= 2) {
-      for (int64_t j = 0; j < width; ++j) lanes[j] += lanes[j + width];
-    }
-    total += static_cast<double>(lanes[0]);
-  }
-  for (; i < n; ++i) total += static_cast<double>(term(i));
-  return total;
-}
 
 // The row's values as C; 16-bit inputs are widened once into `scratch`.
 template <typename T, typename C = compute_t<T>>

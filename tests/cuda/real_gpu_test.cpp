@@ -11,11 +11,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdlib>
-#include <optional>
-#include <string>
 #include <vector>
 
+#include "cuda/backend/library_switches.h"
 #include "tensor/ops/linalg.h"
 #include "tensor/ops/nn.h"
 #include "tests/cuda/cuda_testing.h"
@@ -28,28 +26,6 @@ using namespace mini::cuda::testing;
 
 #define SKIP_WITHOUT_GPU() \
   if (!real_gpu()) GTEST_SKIP() << "no CUDA device: cuBLAS, cuDNN and device memory are checked on a GPU only"
-
-// Sets an environment variable for a scope, then restores it.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* previous = std::getenv(name)) previous_ = previous;
-    ::setenv(name, value, 1);
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-  ~ScopedEnv() {
-    if (previous_) {
-      ::setenv(name_, previous_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> previous_;
-};
 
 // A dot product of k terms of magnitude ~1 carries ~sqrt(k) ulps of rounding.
 double dot_atol(DType dtype, int64_t k) { return 4 * atol_for(dtype) * std::sqrt(static_cast<double>(k)); }
@@ -65,7 +41,7 @@ TEST(RealGpuMatmul, CublasAndTheOwnGemmMatchTheCpuInF32AndF64) {
     const Tensor expected = ops::matmul(a, b);
     const double rtol = 4 * rtol_for(dtype), atol = dot_atol(dtype, 300);
     expect_tensors_near(ops::matmul(to_cuda(a), to_cuda(b)), expected, rtol, atol, "cublas " + name_of(dtype));
-    const ScopedEnv own_gemm("MINI_CUDA_CUBLAS", "0");
+    const ScopedLibrarySwitch own_gemm("MINI_CUDA_CUBLAS", "0");
     expect_tensors_near(ops::matmul(to_cuda(a), to_cuda(b)), expected, rtol, atol, "own gemm " + name_of(dtype));
   }
 }
@@ -75,7 +51,7 @@ TEST(RealGpuMatmul, Tf32StaysWithinTf32Rounding) {
   const int64_t k = 512;
   const Tensor a = random_tensor({300, k}, DType::f32, 3), b = random_tensor({k, 200}, DType::f32, 4);
   const Tensor expected = ops::matmul(widen(a, DType::f64), widen(b, DType::f64));
-  const ScopedEnv tf32("MINI_CUDA_TF32", "1");
+  const ScopedLibrarySwitch tf32("MINI_CUDA_TF32", "1");
   // TF32 keeps 10 mantissa bits: each product |a b| <= 4 is off by ~2^-10 relative.
   const double atol = 4 * 4 * std::ldexp(1.0, -10) * std::sqrt(static_cast<double>(k));
   expect_tensors_near(ops::matmul(to_cuda(a), to_cuda(b)), expected, 0, atol, "tf32");
@@ -157,7 +133,7 @@ TEST(RealGpuConv, CudnnAndIm2colMatchTheCpuInEveryFloatingDType) {
       const ConvResults expected =
           run_conv(widen(x, DType::f64), widen(w, DType::f64), widen(grad_out, DType::f64), c.options);
       expect_conv_near(run_conv(to_cuda(x), to_cuda(w), to_cuda(grad_out), c.options), expected, c, dtype, "cudnn");
-      const ScopedEnv im2col("MINI_CUDA_CUDNN", "0");
+      const ScopedLibrarySwitch im2col("MINI_CUDA_CUDNN", "0");
       expect_conv_near(run_conv(to_cuda(x), to_cuda(w), to_cuda(grad_out), c.options), expected, c, dtype, "im2col");
     }
   }
