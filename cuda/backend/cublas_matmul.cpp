@@ -102,7 +102,14 @@ bool cublas_matmul(int device, ScalarKind kind, const MatmulGeometry& g, void* c
 
   DeviceHandle& device_handle = handle_for(device);
   std::lock_guard lock(device_handle.mutex);
-  if (device_handle.handle == nullptr) check(cublasCreate(&device_handle.handle), "cublasCreate");
+  if (device_handle.handle == nullptr) {
+    cublasHandle_t created = nullptr;  // kept only on success: a failed create may leave garbage behind
+    check(cublasCreate(&created), "cublasCreate");
+    // By default cuBLAS may add split-K partial sums of f16/bf16 GEMMs in the
+    // 16-bit output type; keep every reduction in f32, as cublas_matmul.h promises.
+    check(cublasSetMathMode(created, CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION), "cublasSetMathMode");
+    device_handle.handle = created;
+  }
   const cublasHandle_t handle = device_handle.handle;
   check(cublasSetStream(handle, static_cast<cudaStream_t>(stream)), "cublasSetStream");
   const float one_f = 1, zero_f = 0;

@@ -25,6 +25,7 @@
 
 #include <cudnn.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join (moved here from format.h in fmt 11)
 
 #include <array>
 #include <climits>
@@ -167,12 +168,14 @@ struct Owned {
 };
 
 // Math type the descriptor starts with, so the heuristics consider the right
-// kernels: f32 FMA-only unless TF32 is allowed (cuDNN's default math allows
-// TF32 on Ampere and later); f16/bf16 tensor cores (accumulating in f32).
+// kernels: f32 FMA-only unless TF32 is allowed, then CUDNN_DEFAULT_MATH, the
+// mode cuDNN documents as permitting TF32 on Ampere and later (PyTorch's
+// choice too; TENSOR_OP_MATH is documented for 16-bit data); f16/bf16 tensor
+// cores (accumulating in f32).
 cudnnMathType_t math_type_for(const Problem& p) {
   switch (p.data_type) {
     case CUDNN_DATA_FLOAT:
-      return p.tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH;
+      return p.tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;
     case CUDNN_DATA_DOUBLE:
       return CUDNN_DEFAULT_MATH;
     default:
@@ -355,7 +358,11 @@ bool run(CudaBackend& backend, const Problem& p, MakeOperands&& operands) {
   const StreamHandle stream = backend.stream();  // also makes the device current for cudnnCreate
   DeviceHandle& device = device_handle(p.device);
   std::lock_guard lock(device.mutex);
-  if (device.handle == nullptr) check(cudnnCreate(&device.handle), "cudnnCreate", p);
+  if (device.handle == nullptr) {
+    cudnnHandle_t created = nullptr;  // kept only on success: a failed create may leave garbage behind
+    check(cudnnCreate(&created), "cudnnCreate", p);
+    device.handle = created;
+  }
   const Descriptors d(p);
   const std::vector<Candidate> candidates = candidates_for(device.handle, d, p);
   if (candidates.empty()) return false;

@@ -58,6 +58,9 @@ DeviceCachingAllocator::Block* DeviceCachingAllocator::take_free_block(Pool& poo
 
 DeviceCachingAllocator::Block* DeviceCachingAllocator::new_segment(size_t segment_bytes, bool small,
                                                                    StreamHandle stream, size_t requested) {
+  // cudaMalloc serves the thread's current device, which need not be ours
+  // (ops::empty on cuda:1 can be a thread's first CUDA call).
+  set_device(device_);
   void* pointer = device_malloc(segment_bytes);
   if (pointer == nullptr) {
     process_pending_frees(/*wait=*/true);
@@ -117,6 +120,7 @@ void DeviceCachingAllocator::deallocate(void* ptr, size_t) {
     return_to_pool(block);
     return;
   }
+  set_device(device_);  // events are created on, and recorded in streams of, the current device
   for (StreamHandle other : block->other_streams) {
     EventHandle event;
     if (idle_events_.empty()) {
@@ -195,7 +199,10 @@ void DeviceCachingAllocator::release_free_segments() {
     for (Block* block : *pool) {
       if (block->prev == nullptr && block->next == nullptr) whole.push_back(block);
     }
-    if (!whole.empty()) device_synchronize();  // queued work may still use a cached block
+    if (!whole.empty()) {
+      set_device(device_);
+      device_synchronize();  // queued work may still use a cached block
+    }
     for (Block* block : whole) {
       pool->erase(block);
       device_free(block->pointer);

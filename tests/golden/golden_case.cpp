@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -173,7 +174,11 @@ void expect_compact_matches(const std::vector<double>& values, const OutputSpec&
 
 }  // namespace
 
-std::string golden_cases_dir() { return MINI_TEST_DATA_DIR "/golden/cases"; }
+std::string golden_cases_dir() {
+  // A test binary carried to another machine (scripts/gpu_check.sh) is told where the data lies.
+  if (const char* dir = std::getenv("MINI_TEST_DATA_DIR")) return std::string(dir) + "/golden/cases";
+  return MINI_TEST_DATA_DIR "/golden/cases";
+}
 
 const std::vector<GoldenCase>& golden_cases() {
   static const std::vector<GoldenCase> cases = read_manifest(golden_cases_dir() + "/manifest.json");
