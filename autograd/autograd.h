@@ -8,6 +8,7 @@
 // Every op of mini::ops has a mini:: twin with the same name and arguments
 // that records the backward when grad mode is on; factories and other
 // non-differentiable ops are re-exported unchanged.
+#include "autograd/autocast.h"
 #include "autograd/checkpoint.h"
 #include "autograd/engine.h"
 #include "autograd/function.h"

@@ -1,5 +1,6 @@
 #include "autograd/checkpoint.h"
 
+#include "autograd/autocast.h"
 #include "autograd/engine.h"
 #include "autograd/grad_mode.h"
 #include "autograd/record.h"
@@ -34,6 +35,8 @@ class GeneratorRewind {
 std::vector<Tensor> checkpoint(const CheckpointFunction& fn, const std::vector<Tensor>& inputs) {
   Generator& generator = default_generator();
   const uint64_t seed = generator.seed(), offset = generator.offset();
+  // The recompute runs inside the backward, where autocast is off: it replays this state instead.
+  const AutocastState autocast = autocast_state();
   std::vector<Tensor> outputs;
   {
     NoGradGuard no_grad;
@@ -49,8 +52,8 @@ std::vector<Tensor> checkpoint(const CheckpointFunction& fn, const std::vector<T
   }
   return record_outputs(
       "checkpoint", inputs, std::move(outputs),
-      [fn, saved_inputs = std::move(saved_inputs), needs_grad = std::move(needs_grad), seed,
-       offset](const GradList& grads) -> GradList {
+      [fn, saved_inputs = std::move(saved_inputs), needs_grad = std::move(needs_grad), seed, offset,
+       autocast](const GradList& grads) -> GradList {
         // Fresh leaves: the inner backward stops at them and leaves their .grad for us to read.
         std::vector<Tensor> leaves;
         for (size_t i = 0; i < saved_inputs.size(); ++i) {
@@ -61,6 +64,7 @@ std::vector<Tensor> checkpoint(const CheckpointFunction& fn, const std::vector<T
         std::vector<Tensor> recomputed;
         {
           GeneratorRewind rewind(seed, offset);
+          AutocastStateGuard replay_autocast(autocast);
           EnableGradGuard enable_grad;
           recomputed = fn(leaves);
         }

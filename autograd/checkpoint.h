@@ -6,8 +6,9 @@
 // The forward runs fn without recording, so none of its intermediate
 // tensors stay alive; only `inputs` are kept. The backward restores the
 // default generator to where the forward started (so dropout draws the same
-// masks), re-runs fn with recording on, and backpropagates through that
-// graph: gradients are bitwise identical to running fn directly.
+// masks) and the forward's autocast state, re-runs fn with recording on, and
+// backpropagates through that graph: gradients are bitwise identical to
+// running fn directly.
 //
 // Parameters fn uses (captured, not passed as inputs) get their .grad
 // accumulated by that inner backward, so outputs are recorded whenever grad

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <queue>
 
+#include "autograd/autocast.h"
 #include "autograd/autograd_meta.h"
 #include "autograd/functions/elementwise.h"
 #include "autograd/grad_mode.h"
@@ -244,6 +245,8 @@ void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& gra
   GradList root_grads;
   prepare_roots("backward", outputs, grad_outputs, roots, root_grads);
   AutoGradMode mode(create_graph);
+  // Each backward op runs in the dtypes of its forward op, never re-cast (torch.autocast's rule).
+  AutocastStateGuard no_autocast(AutocastState{});
   GraphTask task(retain_graph, {});
   task.discover(roots);
   task.execute(roots, std::move(root_grads));
@@ -264,6 +267,7 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
     captures.push_back({input_edges.back().node.get(), input_edges.back().input_nr, i});
   }
   AutoGradMode mode(create_graph);
+  AutocastStateGuard no_autocast(AutocastState{});
   GraphTask task(retain_graph.value_or(create_graph), std::move(captures));
   task.discover(roots);
   task.execute(roots, std::move(root_grads));

@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "autograd/autocast.h"
 #include "autograd/autograd.h"
 #include "tensor/error.h"
 
@@ -33,8 +34,11 @@ double machine_epsilon(DType dtype) {
 
 }  // namespace
 
-Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
-                  const Tensor& bias, bool training, double momentum, double eps) {
+Tensor batch_norm(const Tensor& x_arg, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight_arg,
+                  const Tensor& bias_arg, bool training, double momentum, double eps) {
+  const Tensor x = autocast_input(AutocastOp::batch_norm, x_arg);
+  const Tensor weight = autocast_input(AutocastOp::batch_norm, weight_arg);
+  const Tensor bias = autocast_input(AutocastOp::batch_norm, bias_arg);
   MINI_CHECK(x.dim() >= 2, "batch_norm: expected x of shape (N, C, *), got {}", shape_text(x.sizes()));
   const int64_t channels = x.size(1);
   auto check_channel_vector = [&](const Tensor& t, const char* what) {
@@ -82,7 +86,11 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
   return out;
 }
 
-Tensor group_norm(const Tensor& x, int64_t num_groups, const Tensor& weight, const Tensor& bias, double eps) {
+Tensor group_norm(const Tensor& x_arg, int64_t num_groups, const Tensor& weight_arg, const Tensor& bias_arg,
+                  double eps) {
+  const Tensor x = autocast_input(AutocastOp::group_norm, x_arg);
+  const Tensor weight = autocast_input(AutocastOp::group_norm, weight_arg);
+  const Tensor bias = autocast_input(AutocastOp::group_norm, bias_arg);
   MINI_CHECK(x.dim() >= 2, "group_norm: expected x of shape (N, C, *), got {}", shape_text(x.sizes()));
   const int64_t channels = x.size(1);
   MINI_CHECK(num_groups > 0 && channels % num_groups == 0,
@@ -102,7 +110,10 @@ Tensor group_norm(const Tensor& x, int64_t num_groups, const Tensor& weight, con
   return out;
 }
 
-Tensor rms_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, std::optional<double> eps) {
+Tensor rms_norm(const Tensor& x_arg, const Shape& normalized_shape, const Tensor& weight_arg,
+                std::optional<double> eps) {
+  const Tensor x = autocast_input(AutocastOp::rms_norm, x_arg);
+  const Tensor weight = autocast_input(AutocastOp::rms_norm, weight_arg);
   const auto k = static_cast<int64_t>(normalized_shape.size());
   bool matches = k >= 1 && k <= x.dim();
   for (int64_t i = 0; matches && i < k; ++i) matches = x.size(x.dim() - k + i) == normalized_shape[i];

@@ -1,5 +1,6 @@
 #include "nn/losses.h"
 
+#include "autograd/autocast.h"
 #include "autograd/autograd.h"
 #include "autograd/functions/cross_entropy.h"
 #include "tensor/error.h"
@@ -84,7 +85,9 @@ Tensor fused_cross_entropy(const Tensor& input, const Tensor& target, const Cros
 
 }  // namespace
 
-Tensor nll_loss(const Tensor& input, const Tensor& target, const NllLossOptions& options) {
+Tensor nll_loss(const Tensor& input_arg, const Tensor& target_arg, const NllLossOptions& options) {
+  const Tensor input = autocast_input(AutocastOp::loss, input_arg);
+  const Tensor target = autocast_input(AutocastOp::loss, target_arg);
   MINI_CHECK(input.dim() >= 1 && !is_floating(target.dtype()) && target.dtype() != DType::b8,
              "nll_loss: expected input (N, C, ...) or (C) and integer class-index targets, got input {} and target "
              "of dtype {}",
@@ -128,7 +131,9 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NllLossOptions&
   return loss;
 }
 
-Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyOptions& options) {
+Tensor cross_entropy(const Tensor& input_arg, const Tensor& target_arg, const CrossEntropyOptions& options) {
+  const Tensor input = autocast_input(AutocastOp::loss, input_arg);
+  const Tensor target = autocast_input(AutocastOp::loss, target_arg);
   MINI_CHECK(input.dim() >= 1, "cross_entropy: input must have a class dim, got {}", shape_text(input.sizes()));
   MINI_CHECK(options.label_smoothing >= 0 && options.label_smoothing <= 1,
              "cross_entropy: label_smoothing must be in [0, 1], got {}", options.label_smoothing);
@@ -185,18 +190,24 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
   return nll * (1.0 - smoothing) + smooth_reduced * (smoothing / static_cast<double>(classes));
 }
 
-Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+Tensor mse_loss(const Tensor& input_arg, const Tensor& target_arg, Reduction reduction) {
+  const Tensor input = autocast_input(AutocastOp::loss, input_arg);
+  const Tensor target = autocast_input(AutocastOp::loss, target_arg);
   check_same_shape("mse_loss", input, target);
   const Tensor diff = input - target;
   return reduce(diff * diff, reduction);
 }
 
-Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+Tensor l1_loss(const Tensor& input_arg, const Tensor& target_arg, Reduction reduction) {
+  const Tensor input = autocast_input(AutocastOp::loss, input_arg);
+  const Tensor target = autocast_input(AutocastOp::loss, target_arg);
   check_same_shape("l1_loss", input, target);
   return reduce(mini::abs(input - target), reduction);
 }
 
-Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {
+Tensor smooth_l1_loss(const Tensor& input_arg, const Tensor& target_arg, Reduction reduction, double beta) {
+  const Tensor input = autocast_input(AutocastOp::loss, input_arg);
+  const Tensor target = autocast_input(AutocastOp::loss, target_arg);
   check_same_shape("smooth_l1_loss", input, target);
   MINI_CHECK(beta >= 0, "smooth_l1_loss: beta must be non-negative, got {}", beta);
   const Tensor diff = mini::abs(input - target);
@@ -206,8 +217,10 @@ Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduc
   return reduce(mini::where(ops::lt(diff.detach(), Scalar(beta)), quadratic, linear), reduction);
 }
 
-Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+Tensor binary_cross_entropy_with_logits(const Tensor& input_arg, const Tensor& target_arg,
                                         const BceWithLogitsOptions& options) {
+  const Tensor input = autocast_input(AutocastOp::loss, input_arg);
+  const Tensor target = autocast_input(AutocastOp::loss, target_arg);
   check_same_shape("binary_cross_entropy_with_logits", input, target);
   // -log(1 - sigmoid(x)) = softplus(x) = x + softplus(-x), so
   // loss = (1 - y) x + (1 + (pos_weight - 1) y) softplus(-x), with no exp overflow.
@@ -218,7 +231,9 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
   return reduce(loss, options.reduction);
 }
 
-Tensor kl_div(const Tensor& input, const Tensor& target, KlReduction reduction, bool log_target) {
+Tensor kl_div(const Tensor& input_arg, const Tensor& target_arg, KlReduction reduction, bool log_target) {
+  const Tensor input = autocast_input(AutocastOp::loss, input_arg);
+  const Tensor target = autocast_input(AutocastOp::loss, target_arg);
   check_same_shape("kl_div", input, target);
   Tensor loss;
   if (log_target) {

@@ -1,5 +1,7 @@
 #pragma once
 // The nn API: include this one header.
+#include "nn/amp/autocast.h"
+#include "nn/amp/grad_scaler.h"
 #include "nn/functional.h"
 #include "nn/ema.h"
 #include "nn/init.h"

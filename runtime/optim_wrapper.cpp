@@ -44,35 +44,57 @@ bool OptimWrapper::next_closes_window() const {
 bool OptimWrapper::update_params(const Tensor& loss) {
   const bool closes = next_closes_window();
   const double factor = loss_factor();
-  if (factor == 1.0) {
-    loss.backward();
-  } else {
-    (loss / factor).backward();
-  }
+  backward(factor == 1.0 ? loss : loss / factor);
   ++inner_count_;
   if (!closes) return false;
+  step();
+  optimizer_->zero_grad();
+  return true;
+}
 
+void OptimWrapper::backward(const Tensor& loss) { loss.backward(); }
+
+void OptimWrapper::step() {
+  clip_gradients();
+  optimizer_->step();
+}
+
+void OptimWrapper::clip_gradients() {
+  if (!options_.clip) return;
   std::vector<Tensor> params;
   for (const auto& group : optimizer_->param_groups()) {
     params.insert(params.end(), group.params.begin(), group.params.end());
   }
-  if (options_.clip) {
-    const GradClip& clip = *options_.clip;
-    if (clip.kind == GradClip::Kind::Norm) {
-      last_grad_norm_ = nn::optim::clip_grad_norm_(params, clip.max_norm, clip.norm_type);
-    } else {
-      nn::optim::clip_grad_value_(params, clip.clip_value);
-    }
+  const GradClip& clip = *options_.clip;
+  if (clip.kind == GradClip::Kind::Norm) {
+    last_grad_norm_ = nn::optim::clip_grad_norm_(params, clip.max_norm, clip.norm_type);
+  } else {
+    nn::optim::clip_grad_value_(params, clip.clip_value);
   }
-  optimizer_->step();
-  optimizer_->zero_grad();
-  return true;
 }
 
 std::vector<double> OptimWrapper::learning_rates() const {
   std::vector<double> lrs;
   for (const auto& group : optimizer_->param_groups()) lrs.push_back(group.get("lr"));
   return lrs;
+}
+
+nn::StateDict OptimWrapper::state_dict() const { return optimizer_->state_dict(); }
+
+void OptimWrapper::load_state_dict(const nn::StateDict& state) {
+  optimizer_->load_state_dict(split_optim_wrapper_state(state).optimizer);
+}
+
+OptimWrapperState split_optim_wrapper_state(const nn::StateDict& state) {
+  OptimWrapperState split;
+  for (const auto& [key, tensor] : state) {
+    if (key.starts_with(kLossScalerPrefix)) {
+      split.loss_scaler.insert(key.substr(kLossScalerPrefix.size()), tensor);
+    } else {
+      split.optimizer.insert(key, tensor);
+    }
+  }
+  return split;
 }
 
 }  // namespace mini::runtime

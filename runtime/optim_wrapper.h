@@ -2,17 +2,21 @@
 // OptimWrapper: the one place a training step touches the optimizer, as in
 // MMEngine. It scales the loss for gradient accumulation, runs backward,
 // clips gradients, steps and zeroes the optimizer when an accumulation window
-// closes. The AMP loss scaler will sit here too (scale before backward,
-// unscale before clipping, skip the step on overflow).
+// closes. AmpOptimWrapper (amp_optim_wrapper.h) adds autocast around the
+// forward (optim_context) and the loss scaler around backward and step.
 //
 //   OptimWrapper wrapper(std::move(optimizer), {.accumulative_counts = 4,
 //                                               .clip = GradClip{.max_norm = 1.0}});
 //   wrapper.initialize_count_status(/*done=*/0, /*total=*/max_micro_steps);
-//   bool stepped = wrapper.update_params(loss);
+//   Outputs outputs;
+//   { const OptimContext context = wrapper.optim_context();  outputs = model.forward_batch(batch); }
+//   bool window_closed = wrapper.update_params(outputs.at("loss"));
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string_view>
 
+#include "autograd/autocast.h"
 #include "nn/optim/optimizer.h"
 
 namespace mini::runtime {
@@ -30,9 +34,25 @@ struct OptimWrapperOptions {
   std::optional<GradClip> clip;
 };
 
+// The scope a forward pass runs in (MMEngine's optim_wrapper.optim_context(model)):
+// autocast for AmpOptimWrapper, nothing for the plain wrapper.
+class OptimContext {
+ public:
+  OptimContext() = default;  // changes nothing
+  OptimContext(DeviceType device_type, DType dtype) { autocast_.emplace(device_type, dtype, /*enabled=*/true); }
+  OptimContext(const OptimContext&) = delete;
+  OptimContext& operator=(const OptimContext&) = delete;
+
+ private:
+  std::optional<AutocastGuard> autocast_;
+};
+
 class OptimWrapper {
  public:
   OptimWrapper(std::unique_ptr<nn::optim::Optimizer> optimizer, OptimWrapperOptions options);
+  virtual ~OptimWrapper() = default;
+  OptimWrapper(const OptimWrapper&) = delete;
+  OptimWrapper& operator=(const OptimWrapper&) = delete;
 
   nn::optim::Optimizer& optimizer() { return *optimizer_; }
   const nn::optim::Optimizer& optimizer() const { return *optimizer_; }
@@ -44,7 +64,8 @@ class OptimWrapper {
   void initialize_count_status(int64_t done_micro_steps, int64_t total_micro_steps);
 
   // loss / window length -> backward -> (when the window closes) clip, step,
-  // zero_grad. Returns whether the optimizer stepped.
+  // zero_grad. Returns whether the window closed: the optimizer stepped, or
+  // (AMP) the scaler skipped the step because of inf/NaN gradients.
   bool update_params(const Tensor& loss);
   // Does the micro-step about to run (the next update_params) close a window?
   bool next_closes_window() const;
@@ -55,6 +76,24 @@ class OptimWrapper {
   // The learning rate of each parameter group now.
   std::vector<double> learning_rates() const;
 
+  // Run the model's forward inside this (train, val and test steps).
+  virtual OptimContext optim_context() const { return {}; }
+
+  // What resume needs: the optimizer's state (AmpOptimWrapper adds its
+  // scaler's under "loss_scaler."). A plain wrapper ignores "loss_scaler."
+  // entries, so an AMP run resumes in f32, as in MMEngine.
+  virtual nn::StateDict state_dict() const;
+  virtual void load_state_dict(const nn::StateDict& state);
+
+ protected:
+  // loss.backward(); AmpOptimWrapper scales the loss first.
+  virtual void backward(const Tensor& loss);
+  // clip_gradients() then optimizer.step(); AmpOptimWrapper unscales before
+  // clipping and steps through its scaler.
+  virtual void step();
+  // Clips by norm or value as options().clip says (recording last_grad_norm()); nothing without clip.
+  void clip_gradients();
+
  private:
   double loss_factor() const;
 
@@ -64,5 +103,15 @@ class OptimWrapper {
   int64_t max_counts_ = -1;  // -1: unknown, every window is full length
   std::optional<double> last_grad_norm_;
 };
+
+// The prefix of the GradScaler's entries in an optim_wrapper state_dict (MMEngine's 'loss_scaler').
+inline constexpr std::string_view kLossScalerPrefix = "loss_scaler.";
+
+// `state` split into the optimizer's entries and the loss scaler's (prefix removed).
+struct OptimWrapperState {
+  nn::StateDict optimizer;
+  nn::StateDict loss_scaler;
+};
+OptimWrapperState split_optim_wrapper_state(const nn::StateDict& state);
 
 }  // namespace mini::runtime

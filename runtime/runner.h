@@ -133,6 +133,8 @@ class Runner {
   void train_iter_based();
   // One micro-step: forward, loss check, update; counters advance.
   void train_step(const Batch& batch);
+  // The scope of every forward: the optim wrapper's (autocast for AMP), or none without one.
+  OptimContext forward_context() const;
   std::optional<std::filesystem::path> find_resume_checkpoint() const;
   bool should_validate() const;
   // Turns a pending SIGINT/SIGTERM into a stop request after the current micro-step.

@@ -1,13 +1,16 @@
 // The Runner's checkpoints: what goes into one, and resuming from one.
 //
 // NOTE [exact resume]: a checkpoint holds everything the next step depends
-// on: weights, optimizer state, scheduler state, counters (including the data
-// cursor batch_in_epoch), the seed and sampler epoch (the data order is a
-// function of them), the global RNG state (dropout), hook states (EMA, best
-// score, patience) and, when saved inside a gradient-accumulation window, the
-// gradients accumulated so far. Resuming restores all of it and the loader
-// starts at the cursor without reading the skipped batches, so the resumed
-// run computes bit-identical parameters on the same machine and thread count.
+// on: weights, optimizer state (with the AMP loss scale and its growth
+// tracker), scheduler state, counters (including the data cursor
+// batch_in_epoch), the seed and sampler epoch (the data order is a function
+// of them), the global RNG state (dropout), hook states (EMA, best score,
+// patience) and, when saved inside a gradient-accumulation window, the
+// gradients accumulated so far (with AMP still multiplied by the loss scale,
+// which only changes when a window closes). Resuming restores all of it and
+// the loader starts at the cursor without reading the skipped batches, so the
+// resumed run computes bit-identical parameters on the same machine and
+// thread count.
 #include <fmt/format.h>
 
 #include "autograd/autograd.h"
@@ -31,7 +34,7 @@ std::filesystem::path Runner::save_checkpoint(const std::string& name, bool is_b
   CheckpointState checkpoint;
   checkpoint.tensors["model"] = model_->state_dict();
   if (optim_wrapper_) {
-    checkpoint.tensors["optimizer"] = optim_wrapper_->optimizer().state_dict();
+    checkpoint.tensors["optimizer"] = optim_wrapper_->state_dict();  // with the AMP loss scaler's state
     if (schedulers_.size() > 0) checkpoint.tensors["scheduler"] = schedulers_.state_dict();
     // Inside an accumulation window the gradients so far are part of the state.
     nn::StateDict grads;
@@ -107,7 +110,7 @@ void Runner::restore_checkpoint(const CheckpointState& checkpoint, const std::fi
              path.string(), saved_batches, iters_per_epoch());
 
   load_model_state(*model_, tensors("model"), path.string(), /*strict=*/true);
-  optim_wrapper().optimizer().load_state_dict(tensors("optimizer"));
+  optim_wrapper().load_state_dict(tensors("optimizer"));
   if (schedulers_.size() > 0) schedulers_.load_state_dict(tensors("scheduler"));
   if (auto grads = checkpoint.tensors.find("grads"); grads != checkpoint.tensors.end()) {
     NoGradGuard no_grad;

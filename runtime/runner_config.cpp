@@ -157,7 +157,7 @@ void validate_runner_config(const config::Node& cfg) {
   if (trains) {
     loop_registry().validate(normalized_train_cfg(*train_cfg));
     validate_dataloader_section(cfg.at("train_dataloader"));
-    optim_wrapper_registry().validate(cfg.at("optim_wrapper"));
+    validate_optim_wrapper_config(cfg.at("optim_wrapper"));
     if (const config::Node* schedulers = cfg.find("param_scheduler")) validate_schedulers(*schedulers);
   }
   if (const config::Node* val = cfg.find("val_dataloader"); val != nullptr && !val->is_null()) {

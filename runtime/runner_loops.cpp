@@ -45,10 +45,21 @@ std::string output_names(const Outputs& outputs) {
 
 }  // namespace
 
+OptimContext Runner::forward_context() const {
+  if (!optim_wrapper_) return {};
+  // NOTE: val and test run under the training autocast too (MMEngine asks for
+  // val_cfg.fp16 for that), so validation measures the numerics the model trains with.
+  return optim_wrapper_->optim_context();
+}
+
 void Runner::train_step(const Batch& host_batch) {
   const Batch batch = device_.is_cpu() ? host_batch : to_device(host_batch, device_);
   call_hooks([&](Hook& hook) { hook.before_train_iter(*this, batch); });
-  Outputs outputs = model_->forward_batch(batch);
+  Outputs outputs;
+  {
+    const OptimContext context = forward_context();
+    outputs = model_->forward_batch(batch);
+  }
   auto loss_it = outputs.find("loss");
   MINI_CHECK(loss_it != outputs.end() && loss_it->second.defined() && loss_it->second.numel() == 1,
              "model {} must return a scalar 'loss' in training; it returned: {}", model_->type_name(),
@@ -181,7 +192,11 @@ Metrics Runner::evaluate(DataLoader& loader, Evaluator& evaluator, bool test) {
   while (std::optional<Batch> host_batch = it.next()) {
     const std::optional<Batch> batch = device_.is_cpu() ? host_batch : to_device(*host_batch, device_);
     call_hooks([&](Hook& hook) { test ? hook.before_test_iter(*this, *batch) : hook.before_val_iter(*this, *batch); });
-    Outputs outputs = model_->forward_batch(*batch);
+    Outputs outputs;
+    {
+      const OptimContext context = forward_context();
+      outputs = model_->forward_batch(*batch);
+    }
     // Metrics accumulate on the host.
     if (device_.is_cpu()) {
       evaluator.process(*batch, outputs);

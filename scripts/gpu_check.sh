@@ -6,7 +6,8 @@
 #   scripts/gpu_check.sh pack DIR            here: builds the device variant of
 #       test_cuda, test_golden and mini_bench (portable -march=x86-64-v3, CUDA
 #       code for sm_90), strips them and copies them with the non-CUDA shared
-#       libraries they need into DIR (about 40 MiB: fits a 64 MiB carry).
+#       libraries they need into DIR (about 48 MiB). Name DIR build-gpu-pack
+#       (git-ignored) and carry it to the GPU machine with the working tree.
 #   scripts/gpu_check.sh run DIR RESULTS     on the GPU machine, from the repo
 #       root: runs test_cuda (every backend test plus tests/cuda/real_gpu_test.cpp),
 #       the PyTorch golden cases on cuda, and the CUDA benchmarks, each with a

@@ -3,6 +3,7 @@
 // incoming gradient: grad_logits (N, C) * g (N, 1).
 #include "autograd/functions/cross_entropy.h"
 
+#include "autograd/autocast.h"
 #include "autograd/functions/elementwise.h"
 #include "autograd/functions/nn.h"
 #include "autograd/functions/view.h"
@@ -14,8 +15,10 @@
 
 namespace mini {
 
-Tensor cross_entropy_rows(const Tensor& logits, const Tensor& target, const Tensor& weight, int64_t ignore_index,
-                          double label_smoothing) {
+Tensor cross_entropy_rows(const Tensor& logits_arg, const Tensor& target, const Tensor& weight_arg,
+                          int64_t ignore_index, double label_smoothing) {
+  const Tensor logits = autocast_input(AutocastOp::loss, logits_arg);
+  const Tensor weight = autocast_input(AutocastOp::loss, weight_arg);
   MINI_CHECK(!tensor_requires_grad(weight), "cross_entropy_rows: weight must not require grad (it gets none)");
   const bool with_grad = should_record(logits);
   CrossEntropyRows rows = ops::cross_entropy_rows(logits, target, weight, ignore_index, label_smoothing, with_grad);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "autograd/autocast.h"
 #include "autograd/functions/grad_target.h"
 #include "autograd/functions/reduce.h"
 #include "autograd/functions/view.h"
@@ -113,25 +114,29 @@ Tensor floor(const Tensor& x) { return zero_gradient_op("floor", ops::floor(x), 
 Tensor ceil(const Tensor& x) { return zero_gradient_op("ceil", ops::ceil(x), x); }
 Tensor round(const Tensor& x) { return zero_gradient_op("round", ops::round(x), x); }
 
-Tensor exp(const Tensor& x) {
+Tensor exp(const Tensor& x_arg) {
+  const Tensor x = autocast_input(AutocastOp::pointwise_math, x_arg);
   Tensor y = ops::exp(x);
   if (!should_record(x)) return y;
   return record("exp", {x}, y, [y = save_output(y)](const GradList& g) -> GradList { return {g[0] * y.unpack()}; });
 }
 
-Tensor log(const Tensor& x) {
+Tensor log(const Tensor& x_arg) {
+  const Tensor x = autocast_input(AutocastOp::pointwise_math, x_arg);
   Tensor y = ops::log(x);
   if (!should_record(x)) return y;
   return record("log", {x}, y, [x = save(x)](const GradList& g) -> GradList { return {g[0] / x.unpack()}; });
 }
 
-Tensor log1p(const Tensor& x) {
+Tensor log1p(const Tensor& x_arg) {
+  const Tensor x = autocast_input(AutocastOp::pointwise_math, x_arg);
   Tensor y = ops::log1p(x);
   if (!should_record(x)) return y;
   return record("log1p", {x}, y, [x = save(x)](const GradList& g) -> GradList { return {g[0] / (x.unpack() + 1.0)}; });
 }
 
-Tensor expm1(const Tensor& x) {
+Tensor expm1(const Tensor& x_arg) {
+  const Tensor x = autocast_input(AutocastOp::pointwise_math, x_arg);
   Tensor y = ops::expm1(x);
   if (!should_record(x)) return y;
   return record("expm1", {x}, y, [y = save_output(y)](const GradList& g) -> GradList {
@@ -147,7 +152,8 @@ Tensor sqrt(const Tensor& x) {
   });
 }
 
-Tensor rsqrt(const Tensor& x) {
+Tensor rsqrt(const Tensor& x_arg) {
+  const Tensor x = autocast_input(AutocastOp::pointwise_math, x_arg);
   Tensor y = ops::rsqrt(x);
   if (!should_record(x)) return y;
   return record("rsqrt", {x}, y, [y = save_output(y)](const GradList& g) -> GradList {
@@ -209,7 +215,8 @@ Tensor gelu(const Tensor& x, bool tanh_approximation) {
   });
 }
 
-Tensor softplus(const Tensor& x, double beta, double threshold) {
+Tensor softplus(const Tensor& x_arg, double beta, double threshold) {
+  const Tensor x = autocast_input(AutocastOp::pointwise_math, x_arg);
   Tensor y = ops::softplus(x, beta, threshold);
   if (!should_record(x)) return y;
   return record("softplus", {x}, y, [x = save(x), beta, threshold](const GradList& g) -> GradList {
@@ -240,7 +247,8 @@ Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> m
   });
 }
 
-Tensor pow(const Tensor& x, Scalar exponent) {
+Tensor pow(const Tensor& x_arg, Scalar exponent) {
+  const Tensor x = autocast_input(AutocastOp::pointwise_math, x_arg);
   Tensor y = ops::pow(x, exponent);
   if (!should_record(x)) return y;
   return record("pow", {x}, y, [x = save(x), exponent](const GradList& g) -> GradList {
@@ -250,7 +258,8 @@ Tensor pow(const Tensor& x, Scalar exponent) {
   });
 }
 
-Tensor pow(const Tensor& x, const Tensor& exponent) {
+Tensor pow(const Tensor& x_arg, const Tensor& exponent) {
+  const Tensor x = autocast_input(AutocastOp::pointwise_math, x_arg);
   Tensor y = ops::pow(x, exponent);
   if (!should_record(x, exponent)) return y;
   GradTarget tx(x), te(exponent);
@@ -274,7 +283,8 @@ Tensor square(const Tensor& x) {
   return record("square", {x}, y, [x = save(x)](const GradList& g) -> GradList { return {g[0] * x.unpack() * 2.0}; });
 }
 
-Tensor reciprocal(const Tensor& x) {
+Tensor reciprocal(const Tensor& x_arg) {
+  const Tensor x = autocast_input(AutocastOp::pointwise_math, x_arg);
   Tensor y = ops::reciprocal(x);
   if (!should_record(x)) return y;
   return record("reciprocal", {x}, y, [y = save_output(y)](const GradList& g) -> GradList {

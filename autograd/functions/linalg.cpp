@@ -1,6 +1,7 @@
 // Differentiable matmul and linear.
 #include "autograd/functions/linalg.h"
 
+#include "autograd/autocast.h"
 #include "autograd/functions/elementwise.h"
 #include "autograd/functions/reduce.h"
 #include "autograd/functions/view.h"
@@ -32,7 +33,8 @@ GradList matmul_backward(const Tensor& g, const Tensor& a, const Tensor& b, bool
 
 }  // namespace
 
-Tensor matmul(const Tensor& a, const Tensor& b) {
+Tensor matmul(const Tensor& a_arg, const Tensor& b_arg) {
+  const Tensor a = autocast_input(AutocastOp::matmul, a_arg), b = autocast_input(AutocastOp::matmul, b_arg);
   Tensor y = ops::matmul(a, b);
   if (!should_record(a, b)) return y;
   const bool a_needed = tensor_requires_grad(a), b_needed = tensor_requires_grad(b);
@@ -42,7 +44,10 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
                 });
 }
 
-Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+Tensor linear(const Tensor& x_arg, const Tensor& weight_arg, const Tensor& bias_arg) {
+  const Tensor x = autocast_input(AutocastOp::linear, x_arg);
+  const Tensor weight = autocast_input(AutocastOp::linear, weight_arg);
+  const Tensor bias = autocast_input(AutocastOp::linear, bias_arg);
   Tensor y = ops::linear(x, weight, bias);
   if (!should_record(x, weight, bias)) return y;
   const bool x_needed = tensor_requires_grad(x), weight_needed = tensor_requires_grad(weight);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "autograd/autocast.h"
 #include "autograd/functions/elementwise.h"
 #include "autograd/functions/index.h"
 #include "autograd/functions/linalg.h"
@@ -87,7 +88,8 @@ Tensor adaptive_pooling_matrix(int64_t in, int64_t out, DType dtype, Device devi
 
 }  // namespace
 
-Tensor softmax(const Tensor& x, int64_t dim) {
+Tensor softmax(const Tensor& x_arg, int64_t dim) {
+  const Tensor x = autocast_input(AutocastOp::softmax, x_arg);
   Tensor y = ops::softmax(x, dim);
   if (!should_record(x)) return y;
   return record("softmax", {x}, y, [y = save_output(y), dim](const GradList& g) -> GradList {
@@ -95,7 +97,8 @@ Tensor softmax(const Tensor& x, int64_t dim) {
   });
 }
 
-Tensor log_softmax(const Tensor& x, int64_t dim) {
+Tensor log_softmax(const Tensor& x_arg, int64_t dim) {
+  const Tensor x = autocast_input(AutocastOp::softmax, x_arg);
   Tensor y = ops::log_softmax(x, dim);
   if (!should_record(x)) return y;
   return record("log_softmax", {x}, y, [y = save_output(y), dim](const GradList& g) -> GradList {
@@ -103,8 +106,11 @@ Tensor log_softmax(const Tensor& x, int64_t dim) {
   });
 }
 
-Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias,
-                  double eps) {
+Tensor layer_norm(const Tensor& x_arg, const Shape& normalized_shape, const Tensor& weight_arg,
+                  const Tensor& bias_arg, double eps) {
+  const Tensor x = autocast_input(AutocastOp::layer_norm, x_arg);
+  const Tensor weight = autocast_input(AutocastOp::layer_norm, weight_arg);
+  const Tensor bias = autocast_input(AutocastOp::layer_norm, bias_arg);
   ops::LayerNormResult result = ops::layer_norm(x, normalized_shape, weight, bias, eps);
   if (!should_record(x, weight, bias)) return result.out;
   const bool weight_needed = tensor_requires_grad(weight), bias_needed = tensor_requires_grad(bias);
@@ -121,7 +127,11 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
                 });
 }
 
-Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const ops::Conv2dOptions& options) {
+Tensor conv2d(const Tensor& x_arg, const Tensor& weight_arg, const Tensor& bias_arg,
+              const ops::Conv2dOptions& options) {
+  const Tensor x = autocast_input(AutocastOp::conv, x_arg);
+  const Tensor weight = autocast_input(AutocastOp::conv, weight_arg);
+  const Tensor bias = autocast_input(AutocastOp::conv, bias_arg);
   Tensor y = ops::conv2d(x, weight, bias, options);
   if (!should_record(x, weight, bias)) return y;
   const bool x_needed = tensor_requires_grad(x), weight_needed = tensor_requires_grad(weight);
@@ -148,8 +158,11 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const o
                 });
 }
 
-Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride, int64_t padding,
+Tensor conv1d(const Tensor& x_arg, const Tensor& weight_arg, const Tensor& bias_arg, int64_t stride, int64_t padding,
               int64_t dilation, int64_t groups) {
+  const Tensor x = autocast_input(AutocastOp::conv, x_arg);
+  const Tensor weight = autocast_input(AutocastOp::conv, weight_arg);
+  const Tensor bias = autocast_input(AutocastOp::conv, bias_arg);
   if (!should_record(x, weight, bias)) return ops::conv1d(x, weight, bias, stride, padding, dilation, groups);
   MINI_CHECK(x.dim() == 3, "conv1d: expected input (N, C, L), got {}", shape_str(x.sizes()));
   MINI_CHECK(weight.dim() == 3, "conv1d: expected weight (K, C/groups, k), got {}", shape_str(weight.sizes()));
@@ -232,7 +245,10 @@ GradList attention_grads_differentiable(const Tensor& g, const Tensor& q, const 
 
 }  // namespace
 
-Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask, double scale, bool causal) {
+Tensor attention(const Tensor& q_arg, const Tensor& k_arg, const Tensor& v_arg, const Tensor& mask_arg, double scale,
+                 bool causal) {
+  const Tensor q = autocast_input(AutocastOp::attention, q_arg), k = autocast_input(AutocastOp::attention, k_arg);
+  const Tensor v = autocast_input(AutocastOp::attention, v_arg), mask = autocast_input(AutocastOp::attention, mask_arg);
   MINI_CHECK(!tensor_requires_grad(mask), "attention: the mask must not require grad (use the unfused ops)");
   auto [out, probs] = ops::attention(q, k, v, mask, scale, causal);
   if (!should_record(q, k, v)) return out;
@@ -252,7 +268,9 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor
                 });
 }
 
-Tensor packed_self_attention(const Tensor& qkv, int64_t heads, const Tensor& mask, double scale, bool causal) {
+Tensor packed_self_attention(const Tensor& qkv_arg, int64_t heads, const Tensor& mask_arg, double scale, bool causal) {
+  const Tensor qkv = autocast_input(AutocastOp::attention, qkv_arg);
+  const Tensor mask = autocast_input(AutocastOp::attention, mask_arg);
   MINI_CHECK(qkv.defined() && qkv.dim() == 3 && heads >= 1 && qkv.size(2) % (3 * heads) == 0,
              "packed_self_attention: qkv {} must be (N, T, 3E) with E divisible by heads = {}",
              qkv.defined() ? shape_str(qkv.sizes()) : std::string("undefined"), heads);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "autograd/autocast.h"
 #include "autograd/functions/elementwise.h"
 #include "autograd/functions/index.h"
 #include "autograd/functions/view.h"
@@ -64,7 +65,8 @@ struct Reduction {
 
 }  // namespace
 
-Tensor sum(const Tensor& x, const Shape& dims, bool keepdim) {
+Tensor sum(const Tensor& x_arg, const Shape& dims, bool keepdim) {
+  const Tensor x = autocast_input(AutocastOp::reduction, x_arg);
   Tensor y = ops::sum(x, dims, keepdim);
   if (!should_record(x)) return y;
   return record("sum", {x}, y, [r = Reduction(x, dims, keepdim, "sum")](const GradList& g) -> GradList {
@@ -72,7 +74,8 @@ Tensor sum(const Tensor& x, const Shape& dims, bool keepdim) {
   });
 }
 
-Tensor mean(const Tensor& x, const Shape& dims, bool keepdim) {
+Tensor mean(const Tensor& x_arg, const Shape& dims, bool keepdim) {
+  const Tensor x = autocast_input(AutocastOp::reduction, x_arg);
   Tensor y = ops::mean(x, dims, keepdim);
   if (!should_record(x)) return y;
   return record("mean", {x}, y, [r = Reduction(x, dims, keepdim, "mean")](const GradList& g) -> GradList {
@@ -107,7 +110,8 @@ Tensor std(const Tensor& x, const Shape& dims, bool unbiased, bool keepdim) {
                 });
 }
 
-Tensor prod(const Tensor& x, const Shape& dims, bool keepdim) {
+Tensor prod(const Tensor& x_arg, const Shape& dims, bool keepdim) {
+  const Tensor x = autocast_input(AutocastOp::reduction, x_arg);
   Tensor y = ops::prod(x, dims, keepdim);
   if (!should_record(x)) return y;
   return record(
@@ -155,7 +159,8 @@ Tensor logsumexp(const Tensor& x, const Shape& dims, bool keepdim) {
                 });
 }
 
-Tensor norm(const Tensor& x, double p, const Shape& dims, bool keepdim) {
+Tensor norm(const Tensor& x_arg, double p, const Shape& dims, bool keepdim) {
+  const Tensor x = autocast_input(AutocastOp::reduction, x_arg);
   if (std::isinf(p)) return p > 0 ? amax(abs(x), dims, keepdim) : amin(abs(x), dims, keepdim);
   Tensor y = ops::norm(x, p, dims, keepdim);
   if (!should_record(x)) return y;

@@ -90,6 +90,18 @@ TEST(Cli, TrainThenTestACheckpoint) {
   EXPECT_THAT(result.out, HasSubstr("accuracy/top1"));
 }
 
+TEST(Cli, EveryExampleConfigPassesConfigCheck) {
+  const std::filesystem::path examples = std::filesystem::path(MINI_TEST_DATA_DIR) / ".." / "examples";
+  std::vector<std::string> checked;
+  for (const auto& entry : std::filesystem::directory_iterator(examples)) {
+    if (entry.path().extension() != ".yaml") continue;  // _base_/ holds fragments, not runnable configs
+    const CliResult result = run({"config", "check", entry.path().string()});
+    EXPECT_EQ(result.code, 0) << entry.path() << ": " << result.err;
+    checked.push_back(entry.path().filename().string());
+  }
+  EXPECT_THAT(checked, ::testing::Contains("fashion_mnist_mlp_amp.yaml"));
+}
+
 TEST(Cli, BadSeedIsAUserError) {
   TempDir dir;
   const auto path = write_file(dir / "cfg.yaml", kSyntheticConfig);
