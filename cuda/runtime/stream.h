@@ -43,8 +43,13 @@ class Stream {
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
   Stream& operator=(Stream&&) = delete;
+  // Waits for the stream's work first: the caching allocator keys free blocks
+  // by stream handle, and a new stream may get this handle back while work
+  // queued here still reads a block cached under it.
   ~Stream() {
-    if (handle_ != nullptr) stream_destroy(handle_);
+    if (handle_ == nullptr) return;
+    stream_synchronize(handle_);
+    stream_destroy(handle_);
   }
   StreamHandle handle() const { return handle_; }
   void synchronize() const { stream_synchronize(handle_); }
