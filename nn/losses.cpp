@@ -41,6 +41,18 @@ void check_class_weight(const char* op, const Tensor& weight, int64_t classes) {
              shape_text(weight.sizes()));
 }
 
+// The weight each target counts with in a mean: weight[target] (1 without
+// class weights), 0 where the target is ignore_index. valid = target !=
+// ignore_index; safe_target has the ignored entries set to 0.
+Tensor target_weights(const Tensor& valid, const Tensor& safe_target, const Tensor& weight, DType dtype) {
+  const Tensor counted = ops::to_dtype(valid, dtype);
+  // An empty weight (no classes) leaves no valid target to look up.
+  if (!weight.defined() || weight.numel() == 0) return counted;
+  const Tensor picked =
+      ops::reshape(ops::index_select(weight, 0, ops::reshape(safe_target, {-1})), safe_target.sizes());
+  return ops::mul(counted, ops::to_dtype(picked, dtype));
+}
+
 // Class-index targets through the fused op (autograd/functions/cross_entropy.h):
 // the class dim moves last and every position becomes a row,
 // (N, C, d1, ...) -> (N * d1 * ..., C), then the reduction is applied here.
@@ -74,13 +86,8 @@ Tensor fused_cross_entropy(const Tensor& input, const Tensor& target, const Cros
   }
   // PyTorch's mean: divided by the total weight of the targets that are not ignored.
   const Tensor valid = ops::ne(flat_target, Scalar(options.ignore_index));
-  Tensor target_weight = ops::to_dtype(valid, input.dtype());
-  if (options.weight.defined() && classes > 0) {
-    const Tensor safe_target = ops::where(valid, ops::to_dtype(flat_target, DType::i64), Scalar(int64_t{0}));
-    target_weight =
-        ops::mul(target_weight, ops::to_dtype(ops::index_select(options.weight, 0, safe_target), input.dtype()));
-  }
-  return mini::sum(loss) / ops::sum(target_weight);
+  const Tensor safe_target = ops::where(valid, ops::to_dtype(flat_target, DType::i64), Scalar(int64_t{0}));
+  return mini::sum(loss) / ops::sum(target_weights(valid, safe_target, options.weight, input.dtype()));
 }
 
 }  // namespace
@@ -113,12 +120,7 @@ Tensor nll_loss(const Tensor& input_arg, const Tensor& target_arg, const NllLoss
 
   // picked[n, ...] = x[n, target[n, ...], ...]
   const Tensor picked = mini::squeeze(mini::gather(x, 1, ops::unsqueeze(safe_target, 1)), 1);
-  Tensor picked_weight = ops::to_dtype(valid, x.dtype());
-  if (options.weight.defined()) {
-    const Tensor w =
-        ops::reshape(ops::index_select(options.weight, 0, ops::reshape(safe_target, {-1})), safe_target.sizes());
-    picked_weight = ops::mul(picked_weight, ops::to_dtype(w, x.dtype()));
-  }
+  const Tensor picked_weight = target_weights(valid, safe_target, options.weight, x.dtype());
   Tensor loss = -(picked * picked_weight);
   switch (options.reduction) {
     case Reduction::none:
@@ -175,15 +177,8 @@ Tensor cross_entropy(const Tensor& input_arg, const Tensor& target_arg, const Cr
       smooth_reduced = mini::sum(smooth);
       break;
     case Reduction::mean: {
-      Tensor denominator;
-      if (options.weight.defined()) {
-        const Tensor safe_target = ops::where(valid, ops::to_dtype(target, DType::i64), Scalar(int64_t{0}));
-        const Tensor picked = ops::index_select(options.weight, 0, ops::reshape(safe_target, {-1}));
-        denominator = ops::sum(ops::mul(ops::reshape(picked, valid.sizes()), ops::to_dtype(valid, picked.dtype())));
-      } else {
-        denominator = ops::sum(ops::to_dtype(valid, input.dtype()));
-      }
-      smooth_reduced = mini::sum(smooth) / ops::to_dtype(denominator, input.dtype());
+      const Tensor safe_target = ops::where(valid, ops::to_dtype(target, DType::i64), Scalar(int64_t{0}));
+      smooth_reduced = mini::sum(smooth) / ops::sum(target_weights(valid, safe_target, options.weight, input.dtype()));
       break;
     }
   }

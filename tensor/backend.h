@@ -101,6 +101,13 @@ struct OptimizerStep {
   bool amsgrad = false;
 };
 
+// Throws mini::Error naming what is wrong unless param is floating, grad and
+// the state tensors the step uses match it (shape, dtype, device) and the
+// state count fits the step (sgd with momentum: 1; adam: 2, amsgrad 3).
+// Every optimizer_step implementation checks its operands with it.
+void check_optimizer_step_operands(const OptimizerStep& step, const Tensor& param, const Tensor& grad,
+                                   const std::vector<Tensor>& state);
+
 class Backend {
  public:
   virtual ~Backend() = default;

@@ -2,6 +2,7 @@
 // elementwise ops (what nn/optim did before the primitive existed), so a
 // backend that does not fuse it (CUDA) computes exactly what it did before.
 #include <cmath>
+#include <string>
 
 #include "tensor/backend.h"
 #include "tensor/error.h"
@@ -16,7 +17,6 @@ void sgd_step(const OptimizerStep& step, const Tensor& param, const Tensor& grad
   Tensor g = grad;
   if (step.weight_decay != 0) g = ops::add(g, ops::mul(param, step.weight_decay));
   if (step.momentum != 0) {
-    MINI_CHECK(state.size() == 1, "optimizer_step: sgd with momentum needs 1 state tensor, got {}", state.size());
     const Tensor& buffer = state[0];
     if (step.first_step) {
       ops::copy_(buffer, g);
@@ -30,8 +30,6 @@ void sgd_step(const OptimizerStep& step, const Tensor& param, const Tensor& grad
 }
 
 void adam_step(const OptimizerStep& step, const Tensor& param, const Tensor& grad, const std::vector<Tensor>& state) {
-  MINI_CHECK(state.size() == (step.amsgrad ? 3u : 2u), "optimizer_step: adam{} needs {} state tensors, got {}",
-             step.amsgrad ? " with amsgrad" : "", step.amsgrad ? 3 : 2, state.size());
   Tensor g = grad;
   if (step.weight_decay != 0) {
     if (step.decoupled_weight_decay) {
@@ -64,8 +62,36 @@ void adam_step(const OptimizerStep& step, const Tensor& param, const Tensor& gra
 
 }  // namespace
 
+void check_optimizer_step_operands(const OptimizerStep& step, const Tensor& param, const Tensor& grad,
+                                   const std::vector<Tensor>& state) {
+  if (step.kind == OptimizerKind::sgd) {
+    // Without momentum any state is ignored, as by the default.
+    MINI_CHECK(step.momentum == 0 || state.size() == 1,
+               "optimizer_step: sgd with momentum needs 1 state tensor, got {}", state.size());
+  } else {
+    MINI_CHECK(state.size() == (step.amsgrad ? 3u : 2u), "optimizer_step: adam{} needs {} state tensors, got {}",
+               step.amsgrad ? " with amsgrad" : "", step.amsgrad ? 3 : 2, state.size());
+  }
+  MINI_CHECK(param.defined() && is_floating(param.dtype()),
+             "optimizer_step: expected a floating-point parameter, got {}",
+             param.defined() ? std::string(dtype_name(param.dtype())) : std::string("an undefined tensor"));
+  const auto check_like_param = [&](const Tensor& tensor, const std::string& what) {
+    MINI_CHECK(tensor.defined() && tensor.sizes() == param.sizes() && tensor.dtype() == param.dtype() &&
+                   tensor.device() == param.device(),
+               "optimizer_step: {} must match the parameter {} {} on {}, got {}", what, shape_str(param.sizes()),
+               param.dtype(), param.device().str(),
+               tensor.defined()
+                   ? fmt::format("{} {} on {}", shape_str(tensor.sizes()), tensor.dtype(), tensor.device().str())
+                   : std::string("an undefined tensor"));
+  };
+  check_like_param(grad, "grad");
+  const size_t used = step.kind == OptimizerKind::adam || step.momentum != 0 ? state.size() : 0;
+  for (size_t i = 0; i < used; ++i) check_like_param(state[i], fmt::format("state tensor {}", i));
+}
+
 void Backend::optimizer_step(const OptimizerStep& step, const Tensor& param, const Tensor& grad,
                              const std::vector<Tensor>& state) {
+  check_optimizer_step_operands(step, param, grad, state);
   if (step.kind == OptimizerKind::sgd) {
     sgd_step(step, param, grad, state);
   } else {

@@ -6,7 +6,6 @@
 // over all of them, as the elementwise kernels): no temporaries and no copies
 // back, and state tensors may have other strides than the parameter.
 #include <cmath>
-#include <string>
 
 #include "cuda/backend/cuda_backend.h"
 #include "cuda/backend/geometry.h"
@@ -14,33 +13,6 @@
 
 MINI_CUDA_BEGIN_NAMESPACE
 namespace {
-
-void check_operands(const OptimizerStep& step, const Tensor& param, const Tensor& grad,
-                    const std::vector<Tensor>& state) {
-  if (step.kind == OptimizerKind::sgd) {
-    // Without momentum any state is ignored, as by the default.
-    MINI_CHECK(step.momentum == 0 || state.size() == 1,
-               "optimizer_step: sgd with momentum needs 1 state tensor, got {}", state.size());
-  } else {
-    MINI_CHECK(state.size() == (step.amsgrad ? 3u : 2u), "optimizer_step: adam{} needs {} state tensors, got {}",
-               step.amsgrad ? " with amsgrad" : "", step.amsgrad ? 3 : 2, state.size());
-  }
-  MINI_CHECK(param.defined() && is_floating(param.dtype()),
-             "optimizer_step: expected a floating-point parameter, got {}",
-             param.defined() ? std::string(dtype_name(param.dtype())) : std::string("an undefined tensor"));
-  const auto check_like_param = [&](const Tensor& tensor, const std::string& what) {
-    MINI_CHECK(tensor.defined() && tensor.sizes() == param.sizes() && tensor.dtype() == param.dtype() &&
-                   tensor.device() == param.device(),
-               "optimizer_step: {} must match the parameter {} {} on {}, got {}", what, shape_str(param.sizes()),
-               param.dtype(), param.device().str(),
-               tensor.defined()
-                   ? fmt::format("{} {} on {}", shape_str(tensor.sizes()), tensor.dtype(), tensor.device().str())
-                   : std::string("an undefined tensor"));
-  };
-  check_like_param(grad, "grad");
-  const size_t used = step.kind == OptimizerKind::adam || step.momentum != 0 ? state.size() : 0;
-  for (size_t i = 0; i < used; ++i) check_like_param(state[i], fmt::format("state tensor {}", i));
-}
 
 // Every operand's coalesced strides are 1 (or there is one element): flat offsets.
 template <int N>
@@ -56,7 +28,7 @@ bool is_flat(const Strided<N>& g) {
 
 void CudaBackend::optimizer_step(const OptimizerStep& step, const Tensor& param, const Tensor& grad,
                                  const std::vector<Tensor>& state) {
-  check_operands(step, param, grad, state);
+  check_optimizer_step_operands(step, param, grad, state);
   if (param.numel() == 0) return;
   // Absent state tensors take the param's place in the geometry (their pointer is null).
   if (step.kind == OptimizerKind::sgd) {

@@ -88,10 +88,11 @@ bool GradScaler::step(optim::Optimizer& optimizer) {
     optimizer.step();
     return true;
   }
-  MINI_CHECK(record_for(optimizer).stage != Stage::stepped,
-             "GradScaler.step: already called on this optimizer since the last update()");
-  if (record_for(optimizer).stage == Stage::ready) unscale_(optimizer);
   OptimizerRecord& record = record_for(optimizer);
+  MINI_CHECK(record.stage != Stage::stepped,
+             "GradScaler.step: already called on this optimizer since the last update()");
+  // unscale_ finds this same record (records_ does not grow), so `record` stays valid.
+  if (record.stage == Stage::ready) unscale_(optimizer);
   record.stage = Stage::stepped;
   if (record.found_inf) return false;
   optimizer.step();

@@ -27,16 +27,6 @@
 namespace mini::cpu {
 namespace {
 
-// exp of x - max (<= 0, or NaN).
-template <typename C>
-inline C exp_shifted(C x) {
-  if constexpr (std::is_same_v<C, float>) {
-    return exp_nonpositive_f32(x);
-  } else {
-    return std::exp(x);
-  }
-}
-
 struct RowsProblem {
   int64_t rows = 0, classes = 0, ignore_index = 0;
   double smoothing = 0;

@@ -1,10 +1,14 @@
 #pragma once
 // Row helpers shared by the CPU's row-wise kernels (softmax, layer_norm,
-// cross_entropy): a load into the compute type, a vectorisable sum and max.
+// cross_entropy): a load into the compute type, a vectorisable sum and max,
+// and the exp of a max-shifted value.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
+#include "tensor/cpu/vec_math.h"
 #include "tensor/dtype.h"
 
 namespace mini::cpu {
@@ -58,6 +62,16 @@ C row_max(const T* x, int64_t n) {
   for (int64_t j = 0; j < lanes_count; ++j) max = lanes[j] > max ? lanes[j] : max;
   for (; i < n; ++i) max = load<C>(x[i]) > max ? load<C>(x[i]) : max;
   return max;
+}
+
+// exp of x - max (so x <= 0, or NaN): the f32 fast path needs no overflow handling.
+template <typename C>
+inline C exp_shifted(C x) {
+  if constexpr (std::is_same_v<C, float>) {
+    return exp_nonpositive_f32(x);
+  } else {
+    return std::exp(x);
+  }
 }
 
 }  // namespace mini::cpu

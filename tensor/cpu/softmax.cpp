@@ -24,16 +24,6 @@
 namespace mini::cpu {
 namespace {
 
-// exp of x - max (so x <= 0, or NaN).
-template <typename C>
-inline C exp_shifted(C x) {
-  if constexpr (std::is_same_v<C, float>) {
-    return exp_nonpositive_f32(x);
-  } else {
-    return std::exp(x);
-  }
-}
-
 // exp of anything (the log-softmax backward exponentiates its output, which is <= 0 only up to rounding).
 template <typename C>
 inline C exp_c(C x) {
@@ -198,7 +188,8 @@ Tensor contiguous_input(Backend& backend, const Tensor& tensor) {
 }
 
 Tensor contiguous_output(const Tensor& tensor) {
-  return tensor.is_contiguous() ? tensor : ops::empty(tensor.sizes(), {.dtype = tensor.dtype(), .device = tensor.device()});
+  return tensor.is_contiguous() ? tensor
+                                : ops::empty(tensor.sizes(), {.dtype = tensor.dtype(), .device = tensor.device()});
 }
 
 }  // namespace
